@@ -1,0 +1,447 @@
+"""Command line: ``ssastcl {demo,train,score,evaluate}`` (also ``python -m sklearn_ssastcl``).
+
+The commands only parse arguments and call the library; all logic lives there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg", ".mp3")
+
+#: The recommended small CPU recipe (METHOD.md section 4.6, ours). Every key is a
+#: ``SSASTCLClassifier`` parameter; a JSON config file or options override them.
+RECIPE = {
+    "model_size": "tiny",
+    "depth": 6,
+    "kernel_size": [16, 16],
+    "loss": "contrastive",
+    "cross_attention": True,
+    "alpha": 1.0,
+    "margin": 1.0,
+    "max_epochs": 6,
+    "head_epochs": 30,
+    "batch_size": 16,
+    "lr": 3e-4,
+}
+RECIPE_FRONTEND = {"target_length": 300, "pad_mode": "repeat"}
+
+
+class CLIError(Exception):
+    """A user error: printed without a traceback, exit status 2."""
+
+
+def _existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return path
+
+
+def _existing_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {value}")
+    return path
+
+
+def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: int):
+    """Read a protocol and check that every listed utterance has its audio file."""
+    from sklearn_ssastcl.datasets import read_protocol
+
+    frame = read_protocol(protocol, audio_dir=audio_dir)
+    missing = [p for p in frame["path"] if not Path(p).is_file()]
+    if missing:
+        raise CLIError(
+            f"{len(missing)} of {len(frame)} utterances of {protocol} have no audio file "
+            f"in {audio_dir} (first: {missing[0]}). Check that --audio-dir is the folder "
+            "holding this protocol's audio (e.g. ASVspoof2019_LA_train/flac)."
+        )
+    if "label" not in frame or frame["label"].isna().any():
+        raise CLIError(f"{protocol} has no bonafide/spoof labels; training needs them.")
+    if max_clips is not None and len(frame) > max_clips:
+        frame = frame.groupby("label", group_keys=False).apply(
+            lambda g: g.sample(
+                n=max(1, round(max_clips * len(g) / len(frame))), random_state=seed
+            )
+        )
+    return frame.reset_index(drop=True)
+
+
+def _build_classifier(args: argparse.Namespace):
+    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+
+    params = dict(RECIPE)
+    frontend_params = dict(RECIPE_FRONTEND)
+    if args.config is not None:
+        config = json.loads(Path(args.config).read_text())
+        frontend_params.update(config.pop("frontend", {}))
+        params.update(config)
+    overrides = {
+        "model_size": args.model_size,
+        "pretrained": args.pretrained,
+        "loss": args.loss,
+        "alpha": args.alpha,
+        "max_epochs": args.epochs,
+        "head_epochs": args.head_epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "device": args.device,
+        "random_state": args.seed,
+    }
+    params.update({k: v for k, v in overrides.items() if v is not None})
+    if args.no_cross_attention:
+        params["cross_attention"] = False
+    if args.target_length is not None:
+        frontend_params["target_length"] = args.target_length
+    if "kernel_size" in params:
+        params["kernel_size"] = tuple(params["kernel_size"])
+    params["augment"] = _augmenter(args.augment)
+    params["verbose"] = 0 if args.quiet else 1
+    return SSASTCLClassifier(frontend=LogMel(**frontend_params), **params)
+
+
+def _augmenter(name: str):
+    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
+
+    if name == "none":
+        return None
+    if name == "rawboost":
+        return RawBoost(algo=5, p=0.7)
+    if name == "fir":
+        return FIRFilter(p=0.5)
+    return Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Train a small SSAST-CL pipeline on the shipped sample and print its EER."""
+    import numpy as np
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+    from sklearn_ssastcl.datasets import load_spoof_sample
+    from sklearn_ssastcl.metrics import eer_by_attack, eer_score
+
+    sample = load_spoof_sample()
+    train = sample.subset == "train"
+    waves = sample.waveforms
+    X_train = [w for w, t in zip(waves, train) if t]
+    X_eval = [w for w, t in zip(waves, train) if not t]
+    y_train, y_eval = sample.labels[train], sample.labels[~train]
+    print(
+        f"Shipped sample: {len(X_train)} training clips, {len(X_eval)} evaluation clips "
+        f"({int(np.sum(y_eval == 'bonafide'))} bona fide) at {sample.sample_rate} Hz."
+    )
+    pipe = Pipeline(
+        [
+            ("spec", LogMel(target_length=args.target_length, pad_mode="repeat")),
+            (
+                "clf",
+                SSASTCLClassifier(
+                    model_size="tiny",
+                    depth=2,
+                    max_epochs=args.epochs,
+                    head_epochs=20,
+                    batch_size=8,
+                    lr=3e-4,
+                    random_state=args.seed,
+                    verbose=0 if args.quiet else 1,
+                ),
+            ),
+        ]
+    )
+    start = time.perf_counter()
+    pipe.fit(X_train, y_train)
+    scores = pipe.decision_function(X_eval)
+    eer = eer_score(y_eval, scores)
+    print(f"Trained in {time.perf_counter() - start:.1f} s.")
+    print(f"EER on the sample's evaluation clips: {100 * eer:.2f} %")
+    table = eer_by_attack(y_eval, scores, sample.attacks[~train])
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(
+        "(A tiny model on a few dozen clips: this shows the pipeline runs; it is not a "
+        "result. See README for the benchmark on the full dev corpus.)"
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the recipe on a corpus in the ASVspoof layout and save the model."""
+    import joblib
+
+    train = _labelled_set(args.protocol, args.audio_dir, args.max_clips, args.seed or 0)
+    fit_params = {}
+    if "attack" in train:
+        fit_params["attacks"] = train["attack"].to_numpy()
+    if args.dev_protocol is not None:
+        if args.dev_audio_dir is None:
+            raise CLIError("--dev-protocol needs --dev-audio-dir too.")
+        dev = _labelled_set(
+            args.dev_protocol, args.dev_audio_dir, args.max_clips, args.seed or 0
+        )
+        fit_params["X_val"] = dev["path"].tolist()
+        fit_params["y_val"] = dev["label"].to_numpy()
+    clf = _build_classifier(args)
+    print(
+        f"Training on {len(train)} clips "
+        f"({int((train['label'] == 'bonafide').sum())} bona fide) from {args.protocol}."
+    )
+    start = time.perf_counter()
+    clf.fit(train["path"].tolist(), train["label"].to_numpy(), **fit_params)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(clf, args.out)
+    print(f"Trained in {time.perf_counter() - start:.1f} s; model saved to {args.out}.")
+    return 0
+
+
+def _score_inputs(args: argparse.Namespace):
+    """Return ``(utterance_ids, paths, frame or None)`` for the score command."""
+    from sklearn_ssastcl.datasets import read_protocol
+
+    if args.protocol is not None:
+        if args.audio_dir is None:
+            raise CLIError("--protocol needs --audio-dir (the folder of the audio files).")
+        frame = read_protocol(args.protocol, audio_dir=args.audio_dir)
+        missing = [p for p in frame["path"] if not Path(p).is_file()]
+        if missing:
+            raise CLIError(
+                f"{len(missing)} of {len(frame)} utterances of {args.protocol} have no "
+                f"audio file in {args.audio_dir} (first: {missing[0]}). Is --audio-dir "
+                "the right folder for this protocol?"
+            )
+        return frame["utterance_id"].tolist(), frame["path"].tolist(), frame
+    paths: list[Path] = []
+    for item in args.inputs:
+        item = Path(item)
+        if item.is_dir():
+            found = sorted(p for p in item.rglob("*") if p.suffix in AUDIO_EXTENSIONS)
+            if not found:
+                raise CLIError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) in {item}")
+            paths.extend(found)
+        elif item.suffix == ".txt" or item.suffix == ".lst":
+            for line in item.read_text().split():
+                if not Path(line).is_file():
+                    raise CLIError(f"{item} lists {line}, which is not a file.")
+                paths.append(Path(line))
+        elif item.is_file():
+            paths.append(item)
+        else:
+            raise CLIError(f"no such file or folder: {item}")
+    if not paths:
+        raise CLIError("give --protocol and --audio-dir, or audio files / folders to score.")
+    return [p.stem for p in paths], [str(p) for p in paths], None
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score audio with a trained model and write a score file (higher = bona fide)."""
+    import joblib
+
+    from sklearn_ssastcl.datasets import write_scores
+
+    model = joblib.load(args.model)
+    ids, paths, frame = _score_inputs(args)
+    scores = model.decision_function(paths)
+    extra = {}
+    if args.format == "2019" and frame is not None:
+        extra = {"attacks": frame["attack"].tolist(), "labels": frame["label"].tolist()}
+    elif args.format == "2019":
+        extra = {"attacks": ["-"] * len(ids), "labels": ["-"] * len(ids)}
+    if args.out is None:
+        for utt, score in zip(ids, scores):
+            print(f"{utt} {score!r}")
+    else:
+        write_scores(args.out, ids, scores, format=args.format, **extra)
+        print(f"Wrote {len(ids)} scores to {args.out}.")
+    return 0
+
+
+def _read_asv_scores(path: Path):
+    """Read an ASVspoof 2019 ASV score file: ``SOURCE KEY SCORE`` per line."""
+    import pandas as pd
+
+    table = pd.read_csv(path, sep=r"\s+", header=None, dtype=str)
+    if table.shape[1] != 3:
+        raise CLIError(
+            f"{path} has {table.shape[1]} columns; an ASV score file has 3 "
+            "(SOURCE KEY SCORE, e.g. ASVspoof2019.LA.asv.eval.gi.trl.scores.txt)."
+        )
+    table.columns = ["source", "key", "score"]
+    bad = sorted(set(table["key"]) - {"target", "nontarget", "spoof"})
+    if bad:
+        raise CLIError(f"{path}: unknown ASV keys {bad}; expected target/nontarget/spoof.")
+    table["score"] = table["score"].astype(float)
+    return table
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print EER overall and per attack (and min t-DCF given ASV scores)."""
+    from sklearn_ssastcl.datasets import read_protocol, read_scores
+    from sklearn_ssastcl.metrics import eer_by_attack, eer_score, min_tdcf
+
+    key = read_protocol(args.protocol)
+    scores = read_scores(args.scores)
+    unknown = sorted(set(scores["utterance_id"]) - set(key["utterance_id"]))
+    if unknown:
+        raise CLIError(
+            f"{len(unknown)} scored utterances are not in {args.protocol} "
+            f"(first: {unknown[0]}). Is this the right protocol for these scores?"
+        )
+    merged = key.merge(scores[["utterance_id", "score"]], on="utterance_id")
+    if len(merged) < len(key):
+        print(
+            f"warning: {len(key) - len(merged)} utterances of the protocol have no score; "
+            "they are left out.",
+            file=sys.stderr,
+        )
+    y, s = merged["label"].to_numpy(), merged["score"].to_numpy()
+    print(f"EER: {100 * eer_score(y, s):.2f} % over {len(merged)} trials")
+    table = eer_by_attack(y, s, merged["attack"].to_numpy())
+    table["eer_%"] = 100 * table["eer"]
+    print(table.drop(columns="eer").to_string(float_format=lambda v: f"{v:.2f}"))
+    if args.asv_scores is not None:
+        asv = _read_asv_scores(args.asv_scores)
+        tdcf = min_tdcf(
+            s[y == "bonafide"],
+            s[y != "bonafide"],
+            asv_scores=asv["score"].to_numpy(),
+            asv_labels=asv["key"].to_numpy(),
+            version=args.tdcf_version,
+        )
+        print(f"min t-DCF ({args.tdcf_version}): {tdcf:.4f}")
+    if args.det_png is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from sklearn_ssastcl.plotting import plot_det_curve
+
+        fig, ax = plt.subplots(figsize=(5, 5))
+        plot_det_curve(y, s, ax=ax, label=Path(args.scores).name)
+        fig.savefig(args.det_png, dpi=120, bbox_inches="tight")
+        print(f"DET curve written to {args.det_png}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ssastcl`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="ssastcl",
+        description="SSAST-CL spoofed-speech detection: train, score and evaluate "
+        "countermeasures on corpora in the ASVspoof layout.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    demo.add_argument("--epochs", type=int, default=3, help="stage I epochs (default 3)")
+    demo.add_argument(
+        "--target-length", type=int, default=200, help="frames per clip (default 200)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--quiet", action="store_true", help="no epoch table")
+    demo.set_defaults(func=cmd_demo)
+
+    train = sub.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
+    train.add_argument(
+        "--protocol", type=_existing_file, required=True, help="training protocol file"
+    )
+    train.add_argument(
+        "--audio-dir", type=_existing_dir, required=True, help="folder of its audio"
+    )
+    train.add_argument(
+        "--dev-protocol",
+        type=_existing_file,
+        help="development protocol, for early stopping and the decision threshold "
+        "(default: a stratified 10 %% split of the training set)",
+    )
+    train.add_argument("--dev-audio-dir", type=_existing_dir, help="folder of its audio")
+    train.add_argument(
+        "--out", type=Path, required=True, help="where to save the model (joblib)"
+    )
+    train.add_argument(
+        "--config",
+        type=_existing_file,
+        help="JSON file of SSASTCLClassifier parameters (and a 'frontend' dict of "
+        "LogMel parameters) that replace the recipe's; options below override it",
+    )
+    train.add_argument("--model-size", choices=["tiny", "small", "base"])
+    train.add_argument("--pretrained", help="SSAST checkpoint (released format)")
+    train.add_argument(
+        "--loss", choices=["contrastive", "ce"], help="SSAST-CL or the CE baseline"
+    )
+    train.add_argument("--alpha", type=float, help="weight of the cross-attention loss")
+    train.add_argument(
+        "--no-cross-attention", action="store_true", help="the SA-only ablation"
+    )
+    train.add_argument("--epochs", type=int, help="stage I epochs")
+    train.add_argument("--head-epochs", type=int, help="stage II (MLP head) epochs")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float, help="stage I learning rate")
+    train.add_argument("--target-length", type=int, help="frames per clip")
+    train.add_argument(
+        "--augment",
+        choices=["fir+rawboost", "rawboost", "fir", "none"],
+        default="fir+rawboost",
+        help="waveform augmentation, a fresh draw each epoch (default fir+rawboost)",
+    )
+    train.add_argument(
+        "--max-clips", type=int, help="use a stratified random subset of this size"
+    )
+    train.add_argument("--device", help="cpu, cuda, cuda:N or auto (default cpu)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--quiet", action="store_true", help="no epoch table")
+    train.set_defaults(func=cmd_train)
+
+    score = sub.add_parser("score", help=cmd_score.__doc__, description=cmd_score.__doc__)
+    score.add_argument("--model", type=_existing_file, required=True)
+    score.add_argument("--protocol", type=_existing_file, help="protocol or trial list")
+    score.add_argument("--audio-dir", type=_existing_dir, help="folder of its audio")
+    score.add_argument(
+        "inputs",
+        nargs="*",
+        help="audio files, folders of audio, or .txt/.lst lists of paths "
+        "(instead of --protocol)",
+    )
+    score.add_argument("--out", type=Path, help="score file (default: print)")
+    score.add_argument(
+        "--format",
+        choices=["2019", "2021"],
+        default="2021",
+        help="2019: 'UTT ATTACK KEY SCORE'; 2021: 'UTT SCORE' (default)",
+    )
+    score.set_defaults(func=cmd_score)
+
+    evaluate = sub.add_parser(
+        "evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__
+    )
+    evaluate.add_argument("--scores", type=_existing_file, required=True)
+    evaluate.add_argument(
+        "--protocol", type=_existing_file, required=True, help="protocol or key file"
+    )
+    evaluate.add_argument(
+        "--asv-scores", type=_existing_file, help="ASV score file, for min t-DCF"
+    )
+    evaluate.add_argument("--tdcf-version", choices=["2019", "2021"], default="2021")
+    evaluate.add_argument("--det-png", type=Path, help="draw the DET curve to this PNG")
+    evaluate.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CLIError, FileNotFoundError, ValueError) as exc:
+        print(f"ssastcl {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
