@@ -91,7 +91,7 @@ class Block(nn.Module):
 
 
 class PatchEmbed(nn.Module):
-    """``Conv2d(1, D, kernel, stride)`` over the ``(1, n_mels, T)`` spectrogram image."""
+    """``Conv2d(1, D, kernel, stride)`` over the ``(1, n_mels, T)`` image."""
 
     def __init__(
         self, embed_dim: int, kernel_size: tuple[int, int], stride: tuple[int, int]
@@ -105,7 +105,10 @@ class PatchEmbed(nn.Module):
 
 
 def grid_shape(
-    n_mels: int, target_length: int, kernel_size: tuple[int, int], stride: tuple[int, int]
+    n_mels: int,
+    target_length: int,
+    kernel_size: tuple[int, int],
+    stride: tuple[int, int],
 ) -> tuple[int, int]:
     """Number of patch positions ``(f_dim, t_dim)`` along frequency and time."""
     f_dim = (n_mels - kernel_size[0]) // stride[0] + 1
@@ -202,6 +205,32 @@ class SSASTEncoder(nn.Module):
         self.norm = nn.LayerNorm(embed_dim, eps=1e-6)
         self.reset_parameters()
 
+    @classmethod
+    def from_pretrained(
+        cls,
+        path,
+        *,
+        target_length: int = 400,
+        stride: tuple[int, int] | None = None,
+        n_mels: int = 128,
+        kernel_size: tuple[int, int] | None = None,
+        num_heads: int | None = None,
+    ) -> SSASTEncoder:
+        """Build an encoder from a checkpoint in the released SSAST format.
+
+        See :func:`sklearn_ssastcl.nn.encoder_from_checkpoint` for the parameters.
+        """
+        from sklearn_ssastcl.nn._checkpoint import encoder_from_checkpoint
+
+        return encoder_from_checkpoint(
+            path,
+            target_length=target_length,
+            stride=stride,
+            n_mels=n_mels,
+            kernel_size=kernel_size,
+            num_heads=num_heads,
+        )
+
     @property
     def n_patches(self) -> int:
         """Number of patch tokens (the sequence is two tokens longer)."""
@@ -220,7 +249,7 @@ class SSASTEncoder(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def check_input(self, x: Tensor) -> None:
-        """Raise a ValueError unless ``x`` has shape ``(batch, target_length, n_mels)``."""
+        """Raise a ValueError unless ``x`` is ``(batch, target_length, n_mels)``."""
         expected = (self.target_length, self.n_mels)
         if x.ndim != 3 or tuple(x.shape[1:]) != expected:
             raise ValueError(
