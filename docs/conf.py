@@ -46,3 +46,44 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "plot_gallery": os.environ.get("SSASTCL_DOCS_PLOT_GALLERY", "True"),
 }
+
+
+def _write_cli_help() -> None:
+    """Render ``ssastcl --help`` and each command's help into ``_cli_help.txt``."""
+    from sklearn_ssastcl.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    parts = [parser.format_help()]
+    for name, subparser in sub.choices.items():
+        parts.append(f"\n$ ssastcl {name} --help\n{subparser.format_help()}")
+    (Path(__file__).parent / "_cli_help.txt").write_text("".join(parts))
+
+
+def _write_benchmarks() -> None:
+    """Gather the newest results file of each benchmark into ``_benchmarks.rst``."""
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    sections = []
+    for prefix, title in [
+        ("eer_full", "EER on spoofcorpus-dev (bench_eer)"),
+        ("speed", "Speed and memory (bench_speed)"),
+        ("encoder", "Encoder throughput (bench_encoder)"),
+        ("logmel", "LogMel throughput (bench_logmel)"),
+        ("pretrain", "Self-supervised pretraining (bench_pretrain)"),
+    ]:
+        files = sorted(results.glob(f"{prefix}*.md"))
+        if not files:
+            continue
+        body = files[-1].read_text()
+        sections.append(
+            f"{title}\n{'-' * len(title)}\n\n``{files[-1].name}``\n\n"
+            ".. code-block:: text\n\n" + "\n".join("   " + ln for ln in body.splitlines())
+        )
+        for png in sorted(results.glob(f"{prefix}*.png"))[-1:]:
+            sections.append(f".. image:: ../benchmarks/results/{png.name}\n   :width: 520")
+    text = "\n\n".join(sections) or "No results committed yet."
+    (Path(__file__).parent / "_benchmarks.rst").write_text(text + "\n")
+
+
+_write_cli_help()
+_write_benchmarks()
