@@ -1,0 +1,191 @@
+"""DET curves and score histograms for spoof detectors (matplotlib, imported lazily).
+
+Importing this module does not import matplotlib; each function imports it when
+called. Bona fide is ``pos_label`` and a higher score means more bona fide.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+import numpy.typing as npt
+
+from sklearn_ssastcl.metrics import _split_scores, compute_det_curve, compute_eer
+
+__all__ = ["plot_det_curve", "plot_score_histogram"]
+
+# The classic DET range, 0.05% to 60%, with ticks in % ...
+_DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
+_DET_LIMITS = (0.0005, 0.6)
+# ... widened to the full range when the EER is too high to show in it.
+_WIDE_TICKS = (0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 0.999)
+_WIDE_LIMITS = (0.0005, 0.9995)
+_CLIP = 1e-6  # rates of exactly 0 or 1 are drawn just beyond the axes
+
+
+def _percent(p: float) -> str:
+    return f"{100 * p:g}"
+
+
+def _get_ax(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def plot_det_curve(
+    y_true: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    *,
+    pos_label: str | int = "bonafide",
+    ax=None,
+    label: str | None = None,
+):
+    """Plot the DET curve (FRR against FAR on normal-deviate axes) and its EER.
+
+    The curve is the official ASVspoof one (see
+    :func:`~sklearn_ssastcl.metrics.compute_det_curve`; ties are not grouped). The
+    EER is marked on the diagonal at (EER, EER); that marker has ``gid="eer"``.
+    The axes span 0.05% to 60%, or 0.05% to 99.95% when the EER exceeds 40%.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels: ``pos_label`` (bona fide) and one spoof label.
+    scores : array-like of shape (n_samples,)
+        Scores; higher means more bona fide.
+    pos_label : str or int, default="bonafide"
+        The bona fide label in ``y_true``.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure is made when None.
+    label : str, default=None
+        Legend label of the curve; the EER is appended to it.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_ssastcl.plotting import plot_det_curve
+    >>> ax = plot_det_curve(["bonafide", "spoof", "bonafide", "spoof"], [3, 1, 2, 2.5])
+    >>> ax.get_xlabel()
+    'False acceptance rate (%)'
+    """
+    from scipy.stats import norm
+
+    bona, spoof = _split_scores(y_true, scores, pos_label)
+    frr, far, _ = compute_det_curve(bona, spoof)
+    eer, _ = compute_eer(bona, spoof)
+
+    def probit(p):
+        return norm.ppf(np.clip(p, _CLIP, 1 - _CLIP))
+
+    ax = _get_ax(ax)
+    text = f"EER = {100 * eer:.2f}%"
+    (line,) = ax.plot(
+        probit(far), probit(frr), label=text if label is None else f"{label} ({text})"
+    )
+    ax.plot(
+        probit(eer),
+        probit(eer),
+        marker="o",
+        linestyle="none",
+        color=line.get_color(),
+        gid="eer",
+    )
+    wide = eer > 0.4
+    lo, hi = norm.ppf(_WIDE_LIMITS if wide else _DET_LIMITS)
+    ax.plot([lo, hi], [lo, hi], color="0.7", linestyle=":", linewidth=1)
+    tick_rates = _WIDE_TICKS if wide else _DET_TICKS
+    ticks = norm.ppf(tick_rates)
+    labels = [_percent(p) for p in tick_rates]
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("False acceptance rate (%)")
+    ax.set_ylabel("False rejection rate (%)")
+    ax.set_aspect("equal")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_score_histogram(
+    y_true: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    *,
+    pos_label: str | int = "bonafide",
+    ax=None,
+    threshold: float | str | None = None,
+    bins: int | str = "auto",
+):
+    """Plot the bona fide and spoof score histograms on shared bins.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels: ``pos_label`` (bona fide) and one spoof label.
+    scores : array-like of shape (n_samples,)
+        Scores; higher means more bona fide.
+    pos_label : str or int, default="bonafide"
+        The bona fide label in ``y_true``.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure is made when None.
+    threshold : float, "eer" or None, default=None
+        Draw a vertical line (``gid="threshold"``) at this score; ``"eer"`` uses
+        the EER threshold of these scores.
+    bins : int or str, default="auto"
+        Passed to :func:`numpy.histogram_bin_edges`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_ssastcl.plotting import plot_score_histogram
+    >>> y, s = ["bonafide", "spoof", "bonafide", "spoof"], [3, 1, 2, 2.5]
+    >>> ax = plot_score_histogram(y, s, threshold="eer")
+    >>> ax.get_xlabel()
+    'Score (higher = more bona fide)'
+    """
+    bona, spoof = _split_scores(y_true, scores, pos_label)
+    if isinstance(threshold, str):
+        if threshold != "eer":
+            raise ValueError(
+                f"threshold must be a number, 'eer' or None; got {threshold!r}."
+            )
+        threshold = compute_eer(bona, spoof)[1]
+    elif threshold is not None and (
+        not isinstance(threshold, Real) or not np.isfinite(threshold)
+    ):
+        raise ValueError(
+            f"threshold must be a finite number, 'eer' or None; got {threshold!r}."
+        )
+    edges = np.histogram_bin_edges(np.concatenate([bona, spoof]), bins=bins)
+    ax = _get_ax(ax)
+    ax.hist(bona, bins=edges, alpha=0.6, label=f"bona fide (n={bona.size})")
+    ax.hist(spoof, bins=edges, alpha=0.6, label=f"spoof (n={spoof.size})")
+    if threshold is not None:
+        ax.axvline(
+            float(threshold),
+            color="k",
+            linestyle="--",
+            label=f"threshold = {float(threshold):.3g}",
+            gid="threshold",
+        )
+    ax.set_xlabel("Score (higher = more bona fide)")
+    ax.set_ylabel("Trials")
+    ax.legend()
+    return ax
