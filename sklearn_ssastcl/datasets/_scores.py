@@ -96,7 +96,9 @@ def write_scores(
     try:
         values = np.asarray(scores, dtype=np.float64).ravel()
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"scores must be numbers; could not convert them ({exc}).")
+        raise TypeError(
+            f"scores must be numbers; could not convert them ({exc})."
+        ) from exc
     if len(values) != n:
         raise ValueError(
             f"Got {len(values)} scores for {n} utterance IDs; pass one score per "
@@ -106,7 +108,7 @@ def write_scores(
     if bad.any():
         i = int(bad.argmax())
         raise ValueError(
-            f"{int(bad.sum())} scores are NaN or infinite (first: scores[{i}] = "
+            f"{int(bad.sum())} score(s) NaN or infinite (first: scores[{i}] = "
             f"{values[i]} for {ids[i]!r}); the evaluation scripts cannot rank them. "
             "Check the model's output."
         )
