@@ -1,0 +1,989 @@
+"""SSASTCLClassifier: the SSAST-CL spoof detector as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import json
+import os
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from sklearn_ssastcl._net import (
+    ClassifierNet,
+    ContrastiveNet,
+    ProbeEER,
+    RestoreBest,
+    SetEpoch,
+    embed_batches,
+    valid_eer,
+)
+from sklearn_ssastcl._pairs import (
+    EpochClipDataset,
+    EpochPairDataset,
+    FeatureSource,
+    PairSampler,
+)
+from sklearn_ssastcl._utils import check_device, seed_from
+from sklearn_ssastcl.metrics import compute_eer
+from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
+from sklearn_ssastcl.nn._siamese import (
+    EncoderClassifier,
+    LinearHead,
+    MLPHead,
+    SiameseSSAST,
+)
+from sklearn_ssastcl.nn._ssast import SIZES, SSASTEncoder
+
+_ARCH_KEYS = ("embed_dim", "depth", "num_heads", "mlp_ratio", "kernel_size", "stride")
+_MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
+
+
+class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
+    """SSAST-CL bona fide / spoof detector (METHOD.md sections 1, 3, 4).
+
+    ``loss="contrastive"``: stage I trains an SSAST encoder as a three-branch
+    Siamese network (two self-attention branches, one cross-attention branch,
+    shared weights) on online pairs with ``L_SA + alpha * L_CA``; stage II trains
+    an MLP head on the frozen encoder's clip embeddings with weighted cross-entropy.
+    ``loss="ce"``: the "vanilla SSAST" baseline, encoder + linear head fine-tuned
+    end to end with cross-entropy. Inference is one encoder pass per clip.
+
+    Parameters
+    ----------
+    model_size : {"tiny", "small", "base"} or None, default="tiny"
+        Encoder preset; ``embed_dim``, ``depth``, ``num_heads`` override it.
+    embed_dim, depth, num_heads : int or None, default=None
+        Encoder width, number of blocks and heads.
+    mlp_ratio : float, default=4.0
+        Feed-forward width over ``embed_dim``.
+    n_mels : int, default=128
+        Mel bins of the spectrograms (used to reshape 2-D ``X``; 3-D ``X`` must
+        have this many).
+    kernel_size : tuple of 2 int, default=(16, 16)
+        Patch shape (frequency, time).
+    stride : tuple of 2 int or None, default=None
+        Patch stride; None means no overlap.
+    pretrained : str or path-like or None, default=None
+        SSAST checkpoint in the released format; None trains from random init.
+        The architecture then comes from the checkpoint.
+    cross_attention : bool, default=True
+        Run the cross-attention branch in stage I.
+    ca_blocks : int or None, default=None
+        Cross-attend in the last ``ca_blocks`` blocks only (None: all).
+    ca_symmetric : bool, default=False
+        Also compute the CA branch with the roles of the two clips swapped.
+    loss : {"contrastive", "ce"}, default="contrastive"
+        SSAST-CL two-stage training, or the cross-entropy baseline.
+    alpha : float, default=1.0
+        Weight of the CA loss; 0 skips the CA branch (the ablation).
+    margin : float, default=1.0
+        Contrastive margin.
+    distance : {"euclidean", "cosine"}, default="euclidean"
+        Embedding distance of the contrastive loss.
+    pair_mix : tuple of 3 float, default=(0.25, 0.25, 0.5)
+        Shares of bona fide-bona fide, spoof-spoof and bona fide-spoof pairs.
+    pairs_per_epoch : int or None, default=None
+        Pairs per stage I epoch; None means ``4 * n_bonafide`` (METHOD.md 3.4).
+    augment : callable or None, default=None
+        Waveform augmenter ``augment(waveform, rng, sample_rate=...)`` (e.g.
+        ``RawBoost``), applied to the training clips with a fresh seeded draw
+        each epoch. Needs ``frontend``.
+    spec_augment : callable or None, default=None
+        Spectrogram augmenter ``spec_augment(batch, generator)`` applied to each
+        training batch (e.g. ``SpecAugment``).
+    frontend : transformer or None, default=None
+        A ``LogMel``. With it, ``X`` holds raw waveforms (2-D array, list of 1-D
+        arrays, or file paths) and features are computed in ``fit``/``predict``.
+    max_epochs : int, default=10
+        Stage I epochs (or CE-baseline epochs).
+    head_epochs : int, default=30
+        Stage II epochs.
+    batch_size : int, default=16
+        Pairs (stage I) or clips (CE, unfrozen stage II) per batch.
+    head_batch_size : int, default=256
+        Embeddings per batch in the frozen stage II.
+    lr : float, default=1e-4
+        Adam learning rate of the encoder.
+    head_lr : float, default=1e-3
+        Adam learning rate of the head.
+    weight_decay : float, default=5e-7
+        Adam weight decay.
+    class_weight : "balanced", tuple of 2 float or None, default="balanced"
+        Cross-entropy weights ``(spoof, bona fide)``. "balanced" uses
+        ``n / (2 * n_class)``, which on ASVspoof 2019 LA is proportional to the
+        reference ``(0.1, 0.9)``.
+    freeze_encoder : bool, default=True
+        Stage II on frozen embeddings (computed once per clip); False fine-tunes
+        encoder and head together.
+    validation_split : float or None, default=0.1
+        Stratified, seeded validation share used for early stopping, best-epoch
+        selection and ``threshold_``; ignored when ``X_val`` is passed to ``fit``.
+    patience : int or None, default=None
+        Early-stopping patience on validation EER (None: no early stopping).
+    pos_label : str or int, default="bonafide"
+        The bona fide label.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N" or "auto".
+    checkpoint_dir : str or path-like or None, default=None
+        Save each epoch there and resume an interrupted ``fit`` from it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, pairs, splits, augmentation and shuffling.
+    verbose : int, default=0
+        1 prints skorch's epoch table (with ``valid_eer``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        Class labels.
+    n_features_in_ : int
+        ``frames * n_mels`` of the inputs (not set with a ``frontend``).
+    encoder_net_ : skorch NeuralNet or None
+        Stage I net (None for ``loss="ce"``).
+    head_net_ : skorch NeuralNetClassifier
+        Stage II net (for ``loss="ce"`` or ``freeze_encoder=False``, encoder + head).
+    threshold_ : float
+        EER threshold on the validation scores: bona fide iff decision >= it.
+    history_ : skorch History
+        History of the encoder training (stage I or CE).
+    device_ : str
+        Resolved device.
+    target_length_ : int
+        Frames per spectrogram.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 16, 8)).astype(np.float32)
+    >>> y = np.array(["bonafide", "spoof"] * 20)
+    >>> X[y == "spoof", :, 4:] += 2.0
+    >>> clf = SSASTCLClassifier(embed_dim=16, depth=1, num_heads=2, n_mels=8,
+    ...     kernel_size=(4, 4), max_epochs=2, head_epochs=5, batch_size=8,
+    ...     random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "model_size": [StrOptions(set(SIZES)), None],
+        "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "depth": [Interval(Integral, 1, None, closed="left"), None],
+        "num_heads": [Interval(Integral, 1, None, closed="left"), None],
+        "mlp_ratio": [Interval(Real, 0, None, closed="neither")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [tuple, list],
+        "stride": [tuple, list, None],
+        "pretrained": [str, os.PathLike, None],
+        "cross_attention": ["boolean"],
+        "ca_blocks": [Interval(Integral, 1, None, closed="left"), None],
+        "ca_symmetric": ["boolean"],
+        "loss": [StrOptions({"contrastive", "ce"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "margin": [Interval(Real, 0, None, closed="neither")],
+        "distance": [StrOptions({"euclidean", "cosine"})],
+        "pair_mix": [tuple, list],
+        "pairs_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
+        "augment": [callable, None],
+        "spec_augment": [callable, None],
+        "frontend": [object, None],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "head_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "head_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "head_lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), tuple, list, None],
+        "freeze_encoder": ["boolean"],
+        "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "pos_label": [str, Integral],
+        "device": [str],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        model_size="tiny",
+        embed_dim=None,
+        depth=None,
+        num_heads=None,
+        mlp_ratio=4.0,
+        n_mels=128,
+        kernel_size=(16, 16),
+        stride=None,
+        pretrained=None,
+        cross_attention=True,
+        ca_blocks=None,
+        ca_symmetric=False,
+        loss="contrastive",
+        alpha=1.0,
+        margin=1.0,
+        distance="euclidean",
+        pair_mix=(0.25, 0.25, 0.5),
+        pairs_per_epoch=None,
+        augment=None,
+        spec_augment=None,
+        frontend=None,
+        max_epochs=10,
+        head_epochs=30,
+        batch_size=16,
+        head_batch_size=256,
+        lr=1e-4,
+        head_lr=1e-3,
+        weight_decay=5e-7,
+        class_weight="balanced",
+        freeze_encoder=True,
+        validation_split=0.1,
+        patience=None,
+        pos_label="bonafide",
+        device="cpu",
+        checkpoint_dir=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.model_size = model_size
+        self.embed_dim = embed_dim
+        self.depth = depth
+        self.num_heads = num_heads
+        self.mlp_ratio = mlp_ratio
+        self.n_mels = n_mels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.pretrained = pretrained
+        self.cross_attention = cross_attention
+        self.ca_blocks = ca_blocks
+        self.ca_symmetric = ca_symmetric
+        self.loss = loss
+        self.alpha = alpha
+        self.margin = margin
+        self.distance = distance
+        self.pair_mix = pair_mix
+        self.pairs_per_epoch = pairs_per_epoch
+        self.augment = augment
+        self.spec_augment = spec_augment
+        self.frontend = frontend
+        self.max_epochs = max_epochs
+        self.head_epochs = head_epochs
+        self.batch_size = batch_size
+        self.head_batch_size = head_batch_size
+        self.lr = lr
+        self.head_lr = head_lr
+        self.weight_decay = weight_decay
+        self.class_weight = class_weight
+        self.freeze_encoder = freeze_encoder
+        self.validation_split = validation_split
+        self.patience = patience
+        self.pos_label = pos_label
+        self.device = device
+        self.checkpoint_dir = checkpoint_dir
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ inputs
+    def _check_params(self) -> None:
+        if self.augment is not None and self.frontend is None:
+            raise ValueError(
+                "augment works on raw waveforms and needs a frontend (e.g. "
+                "frontend=LogMel()); got frontend=None. Pass a frontend and raw "
+                "waveforms, or drop augment (use spec_augment on spectrograms)."
+            )
+        for name in ("kernel_size", "stride"):
+            value = getattr(self, name)
+            if value is not None and (
+                len(value) != 2 or not all(isinstance(v, Integral) for v in value)
+            ):
+                raise ValueError(f"{name} must be 2 positive ints; got {value!r}.")
+        if len(self.pair_mix) != 3:
+            raise ValueError(
+                f"pair_mix must hold 3 shares (bona-bona, spoof-spoof, bona-spoof); "
+                f"got {self.pair_mix!r}."
+            )
+        if isinstance(self.class_weight, (tuple, list)) and (
+            len(self.class_weight) != 2 or min(self.class_weight) < 0
+        ):
+            raise ValueError(
+                "class_weight must be 'balanced', None or 2 non-negative weights "
+                f"(spoof, bona fide); got {self.class_weight!r}."
+            )
+        if self.pretrained is not None and not Path(self.pretrained).is_file():
+            raise ValueError(
+                f"pretrained={os.fspath(self.pretrained)!r} is not a file. Give the "
+                "path of an SSAST checkpoint (.pth) or pretrained=None."
+            )
+
+    def _spectrograms(self, X, *, reset: bool) -> np.ndarray:
+        """Validate spectrogram input and return float32 ``(n, T, n_mels)``."""
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) == 3:
+            if shape[2] != self.n_mels:
+                raise ValueError(
+                    f"X has shape {tuple(shape)}: {shape[2]} mel bins, but "
+                    f"n_mels={self.n_mels}. Set n_mels={shape[2]} or compute the "
+                    f"spectrograms with {self.n_mels} mel bins."
+                )
+            X = np.asarray(X).reshape(shape[0], -1)
+        elif shape is not None and len(shape) not in (1, 2):
+            raise ValueError(
+                f"X must be 3-D (n_samples, n_frames, n_mels) or 2-D (n_samples, "
+                f"n_frames * n_mels); got an array of shape {tuple(shape)}."
+            )
+        X = validate_data(self, X, reset=reset, dtype=np.float32)
+        if X.shape[1] % self.n_mels:
+            raise ValueError(
+                f"2-D X has {X.shape[1]} columns, not a multiple of n_mels="
+                f"{self.n_mels}. Pass 3-D spectrograms (n_samples, n_frames, n_mels)"
+                " or set n_mels to the number of mel bins."
+            )
+        return X.reshape(X.shape[0], -1, self.n_mels)
+
+    def _waveforms(self, X) -> list[np.ndarray]:
+        """Load and check raw clips for the frontend."""
+        rate = int(getattr(self.frontend, "sample_rate", 16000))
+        if isinstance(X, (str, os.PathLike)):
+            raise TypeError("X must be a list of clips or paths, not one path.")
+        clips = []
+        for i, clip in enumerate(X):
+            if isinstance(clip, (str, os.PathLike)):
+                from sklearn_ssastcl.datasets import load_audio
+
+                clip = load_audio(clip, rate)
+            clip = np.asarray(clip, dtype=np.float32)
+            if clip.ndim != 1:
+                raise ValueError(
+                    f"Clip {i} has shape {clip.shape}; with a frontend each clip must "
+                    "be a 1-D waveform (or X a 2-D array of equal-length clips)."
+                )
+            if not np.all(np.isfinite(clip)):
+                raise ValueError(f"Clip {i} holds NaN or infinite samples.")
+            if clip.size < _MIN_SAMPLES:
+                raise ValueError(
+                    f"Clip {i} has {clip.size} samples ({clip.size / rate:.3f} s at "
+                    f"{rate} Hz); the frontend needs at least {_MIN_SAMPLES}. Drop or "
+                    "pad the short clips."
+                )
+            if not np.any(clip):
+                raise ValueError(
+                    f"Clip {i} is silent (all zeros). Remove silent clips before fit."
+                )
+            clips.append(clip)
+        if not clips:
+            raise ValueError("X holds no clips.")
+        return clips
+
+    def _features(self, X, *, reset: bool):
+        """``(spectrograms, waveforms or None)`` for ``X``."""
+        if self.frontend is None:
+            return self._spectrograms(X, reset=reset), None
+        waves = self._waveforms(X)
+        spec = np.ascontiguousarray(self.frontend.transform(waves), dtype=np.float32)
+        if spec.ndim != 3:
+            raise ValueError(
+                f"The frontend returned shape {spec.shape}; SSASTCLClassifier needs "
+                "(n_samples, n_frames, n_mels)."
+            )
+        return spec, waves
+
+    def _check_labels(self, y):
+        check_classification_targets(y)
+        y = np.asarray(y)
+        classes = np.unique(y)
+        listed = classes.tolist()
+        if len(classes) != 2:
+            raise ValueError(
+                f"SSASTCLClassifier needs exactly 2 classes (bona fide and spoof); y "
+                f"holds {len(classes)}: {listed!r}."
+            )
+        if not any(c == self.pos_label for c in listed):
+            raise ValueError(
+                f"pos_label={self.pos_label!r} is not among the labels {listed!r}. "
+                "Set pos_label to the bona fide label."
+            )
+        return classes, (y == self.pos_label)
+
+    # --------------------------------------------------------------- building
+    def _build_encoder(self, n_frames: int, n_mels: int) -> SSASTEncoder:
+        stride = None if self.stride is None else tuple(self.stride)
+        if self.pretrained is not None:
+            from sklearn_ssastcl.nn._checkpoint import (
+                encoder_from_checkpoint,
+                load_ssast_checkpoint,
+            )
+
+            info = load_ssast_checkpoint(self.pretrained)
+            if n_mels != info["p_input_fdim"]:
+                raise ValueError(
+                    f"The checkpoint {os.fspath(self.pretrained)!r} was pretrained on "
+                    f"{info['p_input_fdim']} mel bins; X has {n_mels}. Compute the "
+                    f"spectrograms with n_mels={info['p_input_fdim']}."
+                )
+            return encoder_from_checkpoint(
+                self.pretrained, target_length=n_frames, stride=stride, n_mels=n_mels
+            )
+        return SSASTEncoder(
+            self.model_size,
+            embed_dim=self.embed_dim,
+            depth=self.depth,
+            num_heads=self.num_heads,
+            mlp_ratio=self.mlp_ratio,
+            n_mels=n_mels,
+            target_length=n_frames,
+            kernel_size=tuple(self.kernel_size),
+            stride=stride,
+        )
+
+    def _split(self, n, is_bona, seed):
+        if self.validation_split is None:
+            return np.arange(n), None
+        counts = np.bincount(is_bona.astype(int), minlength=2)
+        n_val = int(np.ceil(self.validation_split * n))
+        if counts.min() < 2 or n_val < 2 or n - n_val < 2:
+            raise ValueError(
+                f"validation_split={self.validation_split} cannot hold both classes "
+                f"with {counts[1]} bona fide and {counts[0]} spoof clips. Add data, "
+                "pass X_val/y_val, or set validation_split=None."
+            )
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=n_val, random_state=seed
+        )
+        train, valid = next(splitter.split(np.zeros(n), is_bona))
+        return np.sort(train), np.sort(valid)
+
+    def _class_weight(self, is_bona) -> torch.Tensor | None:
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            counts = np.bincount(is_bona.astype(int), minlength=2).astype(float)
+            return torch.tensor(len(is_bona) / (2 * counts), dtype=torch.float32)
+        return torch.tensor(self.class_weight, dtype=torch.float32)
+
+    def _callbacks(self, stage, have_valid, extra=()):
+        """Shared callbacks; returns ``(callbacks, restore)``."""
+        callbacks = [("set_epoch", SetEpoch()), *extra]
+        restore = None
+        if have_valid:
+            initial = None
+            best = self._ckpt_file(stage, "best_params.pt")
+            if best is not None and best.exists():
+                initial = torch.load(best, map_location="cpu", weights_only=True)
+            restore = RestoreBest("valid_eer_best", initial_state=initial)
+            callbacks.append(("restore_best", restore))
+            if self.patience is not None:
+                stop = EarlyStopping(
+                    monitor="valid_eer", patience=self.patience, lower_is_better=True
+                )
+                callbacks.append(("early_stopping", stop))
+        if self.checkpoint_dir is not None:
+            dirname = os.fspath(Path(self.checkpoint_dir) / stage)
+            callbacks.append(
+                (
+                    "checkpoint",
+                    Checkpoint(
+                        monitor=None,
+                        dirname=dirname,
+                        f_params="params.pt",
+                        f_optimizer="optimizer.pt",
+                        f_criterion=None,
+                        f_history="history.json",
+                        load_best=False,
+                    ),
+                )
+            )
+            if have_valid:
+                callbacks.append(
+                    (
+                        "checkpoint_best",
+                        Checkpoint(
+                            monitor="valid_eer_best",
+                            dirname=dirname,
+                            f_params="best_params.pt",
+                            f_optimizer=None,
+                            f_criterion=None,
+                            f_history=None,
+                            f_pickle=None,
+                        ),
+                    )
+                )
+        return callbacks
+
+    def _ckpt_file(self, stage, name):
+        if self.checkpoint_dir is None:
+            return None
+        return Path(self.checkpoint_dir) / stage / name
+
+    def _train(self, net, stage, X, y=None):
+        """Fit ``net``, resuming from ``checkpoint_dir/stage`` when it holds one."""
+        net.initialize()
+        params = self._ckpt_file(stage, "params.pt")
+        if params is not None and params.exists():
+            folder = params.parent
+            net.load_params(
+                f_params=folder / "params.pt",
+                f_optimizer=folder / "optimizer.pt",
+                f_history=folder / "history.json",
+            )
+        epochs = max(0, net.max_epochs - len(net.history))
+        net.partial_fit(X, y, epochs=epochs)
+        return net
+
+    # -------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_val=None, y_val=None, attacks=None):
+        """Train the detector.
+
+        Parameters
+        ----------
+        X : array-like
+            Spectrograms ``(n_samples, n_frames, n_mels)`` or
+            ``(n_samples, n_frames * n_mels)``; with a ``frontend``, raw waveforms.
+        y : array-like of shape (n_samples,)
+            Labels; ``pos_label`` marks bona fide.
+        X_val, y_val : array-like, optional
+            Validation data (else ``validation_split`` of ``X``).
+        attacks : array-like of shape (n_samples,), optional
+            Attack ID per clip: spoof clips of pairs are drawn uniformly over them.
+
+        Returns
+        -------
+        self : SSASTCLClassifier
+            The fitted estimator.
+        """
+        self._check_params()
+        if (X_val is None) != (y_val is None):
+            raise ValueError("Pass both X_val and y_val, or neither.")
+        X3, waves = self._features(X, reset=True)
+        if self.frontend is None:
+            _, y = validate_data(self, X3.reshape(len(X3), -1), y, reset=False)
+        elif len(y) != len(X3):
+            raise ValueError(f"X has {len(X3)} clips but y has {len(y)} labels.")
+        self.classes_, is_bona = self._check_labels(y)
+        if attacks is not None:
+            attacks = np.asarray(attacks)
+            if attacks.shape != (len(X3),):
+                raise ValueError(
+                    f"attacks has shape {attacks.shape}; it needs one ID per clip "
+                    f"({len(X3)},)."
+                )
+        self.device_ = check_device(self.device)
+        seed = seed_from(self.random_state)
+        if X_val is not None:
+            Xv, _ = self._features(X_val, reset=False)
+            _, val_bona = self._check_labels(y_val)
+            train = np.arange(len(X3))
+        else:
+            train, valid = self._split(len(X3), is_bona, seed)
+            Xv = None if valid is None else X3[valid]
+            val_bona = None if valid is None else is_bona[valid]
+        if Xv is not None and Xv.shape[1:] != X3.shape[1:]:
+            raise ValueError(
+                f"X_val spectrograms have shape {Xv.shape[1:]}; X has {X3.shape[1:]}."
+            )
+        self.target_length_ = int(X3.shape[1])
+        self.n_mels_ = int(X3.shape[2])
+        source = FeatureSource(
+            X3[train],
+            waveforms=None if waves is None else [waves[i] for i in train],
+            frontend=self.frontend if waves is not None else None,
+            augment=self.augment,
+            sample_rate=int(getattr(self.frontend, "sample_rate", 16000)),
+            seed=seed,
+        )
+        if waves is None or self.augment is None:
+            source = FeatureSource(X3[train], seed=seed)
+        y_train = is_bona[train]
+        sub_attacks = None if attacks is None else attacks[train]
+        devices = [] if self.device_ == "cpu" else [torch.device(self.device_)]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            encoder = self._build_encoder(self.target_length_, self.n_mels_)
+            self.encoder_net_ = None
+            if self.loss == "contrastive":
+                self.encoder_net_ = self._fit_stage1(
+                    encoder, source, X3[train], y_train, Xv, val_bona, sub_attacks, seed
+                )
+                self.history_ = self.encoder_net_.history
+            self.head_net_ = self._fit_head(
+                encoder, source, X3[train], y_train, Xv, val_bona
+            )
+            if self.encoder_net_ is None:
+                self.history_ = self.head_net_.history
+        self.encoder_ = encoder
+        if Xv is not None:
+            scores, bona = self._decision(Xv), val_bona
+        else:
+            scores, bona = self._decision(X3[train]), y_train
+        self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
+        return self
+
+    def _fit_stage1(
+        self, encoder, source, X_train, y_train, Xv, val_bona, attacks, seed
+    ):
+        model = SiameseSSAST(
+            encoder,
+            cross_attention=bool(self.cross_attention and self.alpha > 0),
+            ca_blocks=self.ca_blocks,
+            ca_symmetric=self.ca_symmetric,
+        )
+        sampler = PairSampler(y_train, attacks, tuple(self.pair_mix))
+        n_pairs = self.pairs_per_epoch or 4 * int(y_train.sum())
+        dataset = EpochPairDataset(source, sampler, n_pairs, seed=seed)
+        extra = []
+        have_valid = Xv is not None
+        if have_valid:
+            extra.append(("valid_eer", ProbeEER(X_train, y_train, Xv, val_bona)))
+        net = ContrastiveNet(
+            model,
+            criterion=SiameseContrastiveLoss(
+                alpha=self.alpha, margin=self.margin, distance=self.distance
+            ),
+            optimizer=torch.optim.Adam,
+            optimizer__betas=(0.95, 0.999),
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=None,
+            callbacks=self._callbacks("stage1", have_valid, extra),
+            spec_augment=self.spec_augment,
+            device=self.device_,
+            verbose=self.verbose,
+        )
+        return self._train(net, "stage1", dataset)
+
+    def _fit_head(self, encoder, source, X_train, y_train, Xv, val_bona):
+        end_to_end = self.loss == "ce" or not self.freeze_encoder
+        weight = self._class_weight(y_train)
+        have_valid = Xv is not None
+        extra = []
+        if have_valid:
+            scoring = EpochScoring(
+                valid_eer, name="valid_eer", lower_is_better=True, on_train=False
+            )
+            extra.append(("valid_eer", scoring))
+        kwargs = {
+            "criterion": torch.nn.CrossEntropyLoss,
+            "criterion__weight": weight,
+            "optimizer": torch.optim.Adam,
+            "optimizer__betas": (0.95, 0.999),
+            "optimizer__weight_decay": self.weight_decay,
+            "iterator_train__shuffle": True,
+            "callbacks": self._callbacks("head", have_valid, extra),
+            "device": self.device_,
+            "verbose": self.verbose,
+            "classes": [0, 1],
+        }
+        y_int = y_train.astype(np.int64)
+        if end_to_end:
+            head = (
+                LinearHead(encoder.embed_dim)
+                if self.loss == "ce"
+                else MLPHead(encoder.embed_dim)
+            )
+            valid = None if not have_valid else Dataset(Xv, val_bona.astype(np.int64))
+            net = ClassifierNet(
+                EncoderClassifier(encoder, head),
+                lr=self.lr,
+                optimizer__param_groups=[("head.*", {"lr": self.head_lr})],
+                max_epochs=self.max_epochs if self.loss == "ce" else self.head_epochs,
+                batch_size=self.batch_size,
+                train_split=None if valid is None else predefined_split(valid),
+                spec_augment=self.spec_augment,
+                **kwargs,
+            )
+            return self._train(net, "head", EpochClipDataset(source, y_int))
+        kw = {"batch_size": 64, "device": self.device_}
+        z_train = embed_batches(encoder, X_train, **kw)
+        valid = None
+        if have_valid:
+            valid = Dataset(embed_batches(encoder, Xv, **kw), val_bona.astype(np.int64))
+        net = ClassifierNet(
+            MLPHead(encoder.embed_dim),
+            lr=self.head_lr,
+            max_epochs=self.head_epochs,
+            batch_size=self.head_batch_size,
+            train_split=None if valid is None else predefined_split(valid),
+            **kwargs,
+        )
+        return self._train(net, "head", z_train, y_int)
+
+    # ------------------------------------------------------------- inference
+    @property
+    def _end_to_end(self) -> bool:
+        return self.loss == "ce" or not self.freeze_encoder
+
+    @torch.no_grad()
+    def _logits(self, X3) -> np.ndarray:
+        module = self.head_net_.module_
+        module.eval()
+        if self._end_to_end:
+            out = []
+            for start in range(0, len(X3), 64):
+                xb = torch.as_tensor(X3[start : start + 64], device=self.device_)
+                out.append(module(xb).double().cpu())
+            return torch.cat(out).numpy() if out else np.zeros((0, 2))
+        z = embed_batches(self.encoder_, X3, batch_size=64, device=self.device_)
+        return module(torch.as_tensor(z, device=self.device_)).double().cpu().numpy()
+
+    def _decision(self, X3) -> np.ndarray:
+        logits = self._logits(X3)
+        return logits[:, 1] - logits[:, 0]
+
+    def _check_predict_input(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X3, _ = self._features(X, reset=False)
+        expected = (self.target_length_, self.n_mels_)
+        if X3.shape[1:] != expected:
+            raise ValueError(
+                f"X has spectrograms of shape {X3.shape[1:]}; the model was fitted "
+                f"on {expected} (frames, mel bins)."
+            )
+        return X3
+
+    def decision_function(self, X) -> np.ndarray:
+        """Bona fide score ``logit_bona - logit_spoof`` (float64; higher = bona fide).
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Scores.
+        """
+        return self._decision(self._check_predict_input(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Softmax of the two logits.
+        """
+        logits = torch.as_tensor(self._logits(self._check_predict_input(X)))
+        proba = torch.softmax(logits, dim=1).numpy()
+        return proba if self._pos_index == 1 else proba[:, ::-1].copy()
+
+    @property
+    def _pos_index(self) -> int:
+        return int(np.flatnonzero(self.classes_ == self.pos_label)[0])
+
+    def predict(self, X) -> np.ndarray:
+        """Bona fide iff ``decision_function(X) >= threshold_``.
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        bona = self.decision_function(X) >= self.threshold_
+        pos = self._pos_index
+        return np.where(bona, self.classes_[pos], self.classes_[1 - pos])
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """``1 - EER`` of :meth:`decision_function` on ``(X, y)`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            True labels, from ``classes_``.
+        sample_weight : None
+            Not supported (the official EER weighs every trial equally).
+
+        Returns
+        -------
+        float
+            One minus the equal error rate.
+        """
+        if sample_weight is not None:
+            raise ValueError("score does not support sample_weight; pass None.")
+        check_is_fitted(self)
+        y = np.asarray(y)
+        unknown = sorted(set(y.tolist()) - set(self.classes_.tolist()), key=str)
+        if unknown:
+            raise ValueError(
+                f"y holds labels {unknown!r} that are not among classes_ "
+                f"{self.classes_.tolist()!r}."
+            )
+        bona = y == self.pos_label
+        if bona.all() or not bona.any():
+            raise ValueError("score needs both bona fide and spoof clips in y.")
+        scores = self.decision_function(X)
+        return 1.0 - compute_eer(scores[bona], scores[~bona])[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ------------------------------------------------------ safe persistence
+    def save_weights(self, path) -> None:
+        """Save the fitted weights and settings without pickling any code.
+
+        Writes ``weights.pt`` (tensor state dicts) and ``config.json`` (the
+        architecture, JSON-able parameters, ``classes_`` and ``threshold_``)
+        into the folder ``path``. Reload with :meth:`load_weights`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Folder to create or overwrite files in.
+        """
+        check_is_fitted(self)
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        enc = self.encoder_
+        arch = {
+            "embed_dim": enc.embed_dim,
+            "depth": enc.depth,
+            "num_heads": enc.num_heads,
+            "mlp_ratio": float(enc.blocks[0].mlp.fc1.out_features / enc.embed_dim)
+            if enc.depth
+            else self.mlp_ratio,
+            "kernel_size": list(enc.kernel_size),
+            "stride": list(enc.stride),
+        }
+        params = {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if _jsonable(v) and k not in _ARCH_KEYS
+        }
+        frontend = None
+        if self.frontend is not None:
+            frontend = {
+                "module": type(self.frontend).__module__,
+                "name": type(self.frontend).__name__,
+                "params": {
+                    k: v
+                    for k, v in self.frontend.get_params(deep=False).items()
+                    if _jsonable(v)
+                },
+            }
+        config = {
+            "format": "sklearn_ssastcl.SSASTCLClassifier/1",
+            "arch": arch,
+            "params": params,
+            "frontend": frontend,
+            "classes": self.classes_.tolist(),
+            "threshold": self.threshold_,
+            "target_length": self.target_length_,
+            "n_mels": self.n_mels_,
+            "n_features_in": getattr(self, "n_features_in_", None),
+        }
+        state = {
+            "encoder": {k: v.cpu() for k, v in enc.state_dict().items()},
+            "head": {
+                k: v.cpu() for k, v in self.head_net_.module_.state_dict().items()
+            },
+        }
+        torch.save(state, folder / "weights.pt")
+        (folder / "config.json").write_text(json.dumps(config, indent=2))
+
+    @classmethod
+    def load_weights(cls, path, *, device="cpu") -> SSASTCLClassifier:
+        """Rebuild a fitted classifier saved by :meth:`save_weights`.
+
+        Only tensors and JSON are read (``torch.load(weights_only=True)``). A
+        ``LogMel`` frontend is rebuilt from its saved parameters; waveform
+        augmenters are not saved (they only matter in ``fit``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Folder written by :meth:`save_weights`.
+        device : str, default="cpu"
+            Where to put the weights.
+
+        Returns
+        -------
+        SSASTCLClassifier
+            A fitted estimator ready for ``predict``.
+        """
+        folder = Path(path)
+        config = json.loads((folder / "config.json").read_text())
+        if config.get("format") != "sklearn_ssastcl.SSASTCLClassifier/1":
+            raise ValueError(f"{folder} does not hold SSASTCLClassifier weights.")
+        state = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
+        arch = config["arch"]
+        params = dict(config["params"])
+        params.update(
+            {k: arch[k] for k in ("embed_dim", "depth", "num_heads", "mlp_ratio")},
+            kernel_size=tuple(arch["kernel_size"]),
+            stride=tuple(arch["stride"]),
+            pretrained=None,
+            device=device,
+            model_size=None,
+        )
+        if config["frontend"] is not None:
+            spec = config["frontend"]
+            if spec["module"] != "sklearn_ssastcl._logmel":
+                raise ValueError(
+                    f"Cannot rebuild frontend {spec['name']}; only LogMel is supported."
+                )
+            from sklearn_ssastcl._logmel import LogMel
+
+            params["frontend"] = LogMel(**spec["params"])
+        clf = cls(**params)
+        clf.device_ = check_device(device)
+        clf.classes_ = np.asarray(config["classes"])
+        clf.threshold_ = float(config["threshold"])
+        clf.target_length_ = config["target_length"]
+        clf.n_mels_ = config["n_mels"]
+        if config["n_features_in"] is not None:
+            clf.n_features_in_ = config["n_features_in"]
+        encoder = clf._build_encoder(clf.target_length_, clf.n_mels_)
+        encoder.load_state_dict(state["encoder"])
+        head = (
+            LinearHead(encoder.embed_dim)
+            if clf.loss == "ce"
+            else MLPHead(encoder.embed_dim)
+        )
+        module = EncoderClassifier(encoder, head) if clf._end_to_end else head
+        module.load_state_dict(state["head"])
+        net = ClassifierNet(module, device=clf.device_, classes=[0, 1])
+        net.initialize()
+        net.module_.to(clf.device_)
+        encoder.to(clf.device_)
+        clf.encoder_, clf.head_net_, clf.encoder_net_ = encoder, net, None
+        clf.history_ = None
+        return clf
+
+
+def _jsonable(value) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True

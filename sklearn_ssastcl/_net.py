@@ -1,0 +1,178 @@
+"""Private skorch nets and callbacks behind :class:`SSASTCLClassifier`.
+
+The nets keep skorch's ``fit``/``fit_loop``; they only change what one training
+step computes (SpecAugment on the batch, the three-branch contrastive loss).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+
+from sklearn_ssastcl.metrics import compute_eer
+
+
+def eer_from_logits(logits, is_bonafide) -> float:
+    """EER of ``logit[:, 1] - logit[:, 0]`` (column 1 = bona fide)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    scores = logits[:, 1] - logits[:, 0]
+    is_bonafide = np.asarray(is_bonafide).astype(bool)
+    return compute_eer(scores[is_bonafide], scores[~is_bonafide])[0]
+
+
+def valid_eer(net, X, y) -> float:
+    """EpochScoring function: validation EER of a 2-logit net (lower is better)."""
+    logits = net.forward(X, training=False).detach().cpu().numpy()
+    return eer_from_logits(logits, y)
+
+
+@torch.no_grad()
+def embed_batches(encoder, X, *, batch_size: int = 64, device: str = "cpu"):
+    """Pooled embeddings ``(n, D)`` float32 of spectrograms ``X`` (one pass each)."""
+    was_training = encoder.training
+    encoder.eval()
+    out = []
+    for start in range(0, len(X), batch_size):
+        xb = torch.as_tensor(np.asarray(X[start : start + batch_size]), device=device)
+        out.append(encoder(xb).float().cpu())
+    encoder.train(was_training)
+    if not out:
+        return np.zeros((0, encoder.embed_dim), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
+def centroid_scores(z_train, is_bona_train, z) -> np.ndarray:
+    """Probe score ``cos(z, c_bona) - cos(z, c_spoof)`` with class centroids."""
+    z_train = z_train / np.linalg.norm(z_train, axis=1, keepdims=True).clip(1e-12)
+    z = z / np.linalg.norm(z, axis=1, keepdims=True).clip(1e-12)
+    is_bona_train = np.asarray(is_bona_train, dtype=bool)
+    centres = [z_train[is_bona_train].mean(0), z_train[~is_bona_train].mean(0)]
+    c_bona, c_spoof = (c / max(np.linalg.norm(c), 1e-12) for c in centres)
+    return (z @ c_bona - z @ c_spoof).astype(np.float64)
+
+
+def _augment_spec(spec_augment, x, generator):
+    if isinstance(x, dict):
+        return {k: _augment_spec(spec_augment, v, generator) for k, v in x.items()}
+    return spec_augment(x, generator)
+
+
+class _SpecAugmentMixin:
+    """Apply ``spec_augment`` to each training batch, with a seeded generator."""
+
+    def train_step_single(self, batch, **fit_params):
+        if self.spec_augment is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        seed = int(torch.randint(2**31 - 1, (1,)))  # from the fit's seeded RNG
+        generator = torch.Generator().manual_seed(seed)
+        Xi = _augment_spec(self.spec_augment, Xi, generator)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+
+class ContrastiveNet(_SpecAugmentMixin, NeuralNet):
+    """Stage I: module = SiameseSSAST, criterion = SiameseContrastiveLoss.
+
+    Batches are ``({"x_a": ..., "x_b": ...}, same)``. ``get_loss`` adds
+    ``L_SA`` and ``alpha * L_CA`` and records both parts per batch.
+    """
+
+    def __init__(self, module, *args, spec_augment=None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.spec_augment = spec_augment
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        same = to_tensor(y_true, device=self.device).float()
+        l_sa, l_ca = self.criterion_.components(y_pred, same)
+        self.history.record_batch("loss_sa", float(l_sa.detach()))
+        if l_ca is None or self.criterion_.alpha == 0:
+            return l_sa
+        self.history.record_batch("loss_ca", float(l_ca.detach()))
+        return l_sa + self.criterion_.alpha * l_ca
+
+
+class ClassifierNet(_SpecAugmentMixin, NeuralNetClassifier):
+    """Stage II head, or encoder + head trained end to end, with weighted CE."""
+
+    def __init__(self, module, *args, spec_augment=None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.spec_augment = spec_augment
+
+    def predict_logits(self, X) -> np.ndarray:
+        """Raw logits as float64 ``(n, 2)``."""
+        return np.asarray(self.forward(X, training=False).cpu(), dtype=np.float64)
+
+
+class SetEpoch(Callback):
+    """Ask the training dataset for this epoch's pairs and augmented features."""
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        if hasattr(dataset_train, "set_epoch"):
+            dataset_train.set_epoch(len(net.history) - 1)
+
+
+class ProbeEER(Callback):
+    """Stage I validation: EER of a nearest-centroid cosine probe.
+
+    Embeds training clips (at most ``max_train``) and validation clips with the
+    shared encoder at the end of each epoch and records ``valid_eer``.
+    """
+
+    def __init__(
+        self, X_train, y_train, X_valid, y_valid, *, max_train=1000, batch_size=64
+    ):
+        self.X_train = X_train
+        self.y_train = y_train
+        self.X_valid = X_valid
+        self.y_valid = y_valid
+        self.max_train = max_train
+        self.batch_size = batch_size
+
+    def on_epoch_end(self, net, **kwargs):
+        encoder = net.module_.encoder
+        kw = {"batch_size": self.batch_size, "device": net.device}
+        n = min(len(self.X_train), self.max_train)
+        z_train = embed_batches(encoder, self.X_train[:n], **kw)
+        z_valid = embed_batches(encoder, self.X_valid, **kw)
+        scores = centroid_scores(z_train, self.y_train[:n], z_valid)
+        is_bona = np.asarray(self.y_valid, dtype=bool)
+        eer = compute_eer(scores[is_bona], scores[~is_bona])[0]
+        history = net.history
+        previous = [row["valid_eer"] for row in history[:-1] if "valid_eer" in row]
+        history.record("valid_eer", eer)
+        history.record("valid_eer_best", not previous or eer < min(previous))
+
+    def on_train_end(self, net, **kwargs):
+        # drop the data so the fitted estimator pickles small
+        self.X_train = self.y_train = self.X_valid = self.y_valid = None
+
+
+class RestoreBest(Callback):
+    """Keep the module weights of the best ``monitor`` epoch; load them at the end."""
+
+    def __init__(self, monitor="valid_eer_best", initial_state=None):
+        self.monitor = monitor
+        self.initial_state = initial_state
+
+    def initialize(self):
+        self.best_state_ = self.initial_state
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.history[-1].get(self.monitor, False):
+            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_train_end(self, net, **kwargs):
+        if self.best_state_ is not None:
+            net.module_.load_state_dict(self.best_state_)
+        self.best_state_ = self.initial_state = None
