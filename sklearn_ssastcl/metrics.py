@@ -673,53 +673,55 @@ def eer_by_group(
 # ------------------------------------------------------------------------- scorer
 
 
-def _bonafide_label(estimator, classes):
-    """Find which of ``classes`` is bona fide for ``estimator``."""
-    final = estimator
-    if hasattr(estimator, "steps"):  # a Pipeline: look at its last step
-        final = estimator.steps[-1][1]
-    for est in (estimator, final):
+_NO_LABEL = object()
+
+
+def _declared_pos_label(estimator):
+    """``pos_label`` of the estimator or of a Pipeline's last step, else _NO_LABEL."""
+    candidates = [estimator]
+    if hasattr(estimator, "steps"):  # a Pipeline: its last step does the scoring
+        candidates.append(estimator.steps[-1][1])
+    for est in candidates:
         if hasattr(est, "pos_label"):
-            pos = est.pos_label
-            break
-    else:
-        listed = classes.tolist()
-        if "bonafide" in listed:
-            pos = "bonafide"
-        elif 1 in listed:
-            pos = 1
-        else:
-            raise ValueError(
-                f"Cannot tell which class is bona fide: the estimator has no "
-                f"`pos_label` and classes_={listed!r} holds neither 'bonafide' nor 1. "
-                "Use make_eer_scorer(pos_label=<bona fide label>)."
-            )
-    if not any(c == pos for c in classes.tolist()):
-        raise ValueError(
-            f"pos_label={pos!r} is not one of the estimator's classes_ "
-            f"{classes.tolist()!r}. Use make_eer_scorer(pos_label=<bona fide label>)."
-        )
-    return pos
+            return est.pos_label
+    return _NO_LABEL
 
 
 def _bonafide_scores(estimator, X, pos_label) -> tuple[np.ndarray, object]:
     """Scores of ``estimator`` on ``X`` (higher = more bona fide), and the label."""
-    classes = np.asarray(estimator.classes_)
-    pos = _bonafide_label(estimator, classes) if pos_label is None else pos_label
-    matches = np.flatnonzero([c == pos for c in classes.tolist()])
-    if matches.size != 1:
+    classes = np.asarray(estimator.classes_).tolist()
+    declared = _declared_pos_label(estimator)
+    pos = pos_label
+    if pos is None:
+        if declared is not _NO_LABEL:
+            pos = declared
+        elif "bonafide" in classes:
+            pos = "bonafide"
+        elif 1 in classes:
+            pos = 1
+        else:
+            raise ValueError(
+                "Cannot tell which class is bona fide: the estimator has no "
+                f"`pos_label` and classes_={classes!r} holds neither 'bonafide' nor "
+                "1. Use make_eer_scorer(pos_label=<bona fide label>)."
+            )
+    matches = [i for i, c in enumerate(classes) if c == pos]
+    if len(matches) != 1:
         raise ValueError(
-            f"pos_label={pos!r} is not one of the estimator's classes_ "
-            f"{classes.tolist()!r}."
+            f"pos_label={pos!r} is not one of the estimator's classes_ {classes!r}. "
+            "Use make_eer_scorer(pos_label=<bona fide label>)."
         )
-    col = int(matches[0])
+    col = matches[0]
     if hasattr(estimator, "decision_function"):
         s = np.asarray(estimator.decision_function(X), dtype=np.float64)
-        if s.ndim == 1 or (s.ndim == 2 and s.shape[1] == 1):
-            # scikit-learn: a 1-D decision_function is positive toward classes_[1].
-            s = s.ravel()
-            return (s if col == 1 else -s), pos
-        return s[:, col], pos
+        if s.ndim == 2 and s.shape[1] > 1:
+            return s[:, col], pos
+        # A 1-D decision_function is positive toward one class: the declared
+        # pos_label for estimators that expose one (this library's convention,
+        # higher = more bona fide), else classes_[1] (scikit-learn's convention).
+        toward = declared if declared is not _NO_LABEL else classes[-1]
+        s = s.ravel()
+        return (s if toward == pos else -s), pos
     if hasattr(estimator, "predict_proba"):
         return np.asarray(estimator.predict_proba(X), dtype=np.float64)[:, col], pos
     raise TypeError(
@@ -753,8 +755,12 @@ class _EERScorer:
 def make_eer_scorer(*, pos_label: str | int | None = None) -> _EERScorer:
     """Build a scorer that returns ``1 - EER`` (higher is better) for model search.
 
-    Scores come from ``decision_function`` (sign-corrected so that higher means
-    bona fide), or from the bona fide column of ``predict_proba``.
+    Scores come from ``decision_function``, or from the bona fide column of
+    ``predict_proba`` when there is none. A 1-D ``decision_function`` is taken as
+    higher = more ``estimator.pos_label`` for estimators exposing ``pos_label``
+    (as :class:`~sklearn_ssastcl.SSASTCLClassifier` does), and as positive toward
+    ``classes_[1]`` otherwise (scikit-learn's convention); its sign is flipped
+    when the bona fide class is the other one.
 
     Parameters
     ----------
@@ -784,4 +790,5 @@ eer_scorer = _EERScorer()
 
 Use as ``GridSearchCV(..., scoring=eer_scorer)``. The bona fide class is the
 estimator's ``pos_label`` attribute, else ``"bonafide"`` or ``1`` in ``classes_``.
+See :func:`make_eer_scorer` for how the scores are oriented.
 """

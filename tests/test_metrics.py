@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -358,21 +359,47 @@ def test_scorer_without_decision_function_uses_proba():
     assert_allclose(eer_scorer(clf, X, y), ref)
 
 
+class _BonaFideFirst(ClassifierMixin, BaseEstimator):
+    """Follows this library's convention: exposes ``pos_label`` and a 1-D
+    decision_function where higher = more bona fide, whatever classes_ order."""
+
+    def __init__(self, pos_label="bonafide"):
+        self.pos_label = pos_label
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X)[:, 0]
+
+
 def test_scorer_uses_estimator_pos_label():
-    X, y, _ = _toy(("genuine", "fake"))
+    X, y, is_bona = _toy(("genuine", "fake"))
     clf = LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="Cannot tell which class is bona fide"):
         eer_scorer(clf, X, y)
-    clf.pos_label = "genuine"
-    assert eer_scorer(clf, X, y) > 0.7
-    clf.pos_label = "nope"
+    ref = 1 - eer_score(y, clf.predict_proba(X)[:, 1], pos_label="genuine")
+    assert_allclose(make_eer_scorer(pos_label="genuine")(clf, X, y), ref)
+    # Library convention: bona fide is classes_[0] here, yet no sign flip.
+    X, y, _ = _toy(("bonafide", "spoof"))
+    stub = _BonaFideFirst().fit(X, y)
+    assert list(stub.classes_).index("bonafide") == 0
+    ref = 1 - eer_score(y, X[:, 0])
+    assert ref > 0.7
+    assert_allclose(eer_scorer(stub, X, y), ref)
+    assert_allclose(make_eer_scorer(pos_label="bonafide")(stub, X, y), ref)
+    # Asking for the other class as bona fide flips the scores.
+    spoof_ref = 1 - eer_score(y, -X[:, 0], pos_label="spoof")
+    assert_allclose(make_eer_scorer(pos_label="spoof")(stub, X, y), spoof_ref)
+    # pos_label is looked up on a Pipeline's last step too.
+    X, y, _ = _toy(("real", "fake"))
+    pipe = make_pipeline(StandardScaler(), _BonaFideFirst(pos_label="real")).fit(X, y)
+    assert list(pipe.classes_) == ["fake", "real"]
+    assert_allclose(eer_scorer(pipe, X, y), 1 - eer_score(y, X[:, 0], pos_label="real"))
+    pipe.steps[-1][1].pos_label = "nope"
     with pytest.raises(ValueError, match=r"pos_label='nope' is not one of"):
-        eer_scorer(clf, X, y)
-    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
-    pipe.steps[-1][1].pos_label = "genuine"
-    assert_allclose(
-        eer_scorer(pipe, X, y), make_eer_scorer(pos_label="genuine")(pipe, X, y)
-    )
+        eer_scorer(pipe, X, y)
 
 
 @pytest.mark.parametrize(
