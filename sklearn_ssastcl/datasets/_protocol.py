@@ -151,9 +151,8 @@ def read_protocol(
 
     names = _COLUMNS[kind]
     keep = [i for i, name in enumerate(names) if name is not None]
-    frame = pd.DataFrame(
-        [[row[i] for i in keep] for row in rows], columns=[names[i] for i in keep]
-    )
+    columns = list(zip(*rows))
+    frame = pd.DataFrame({names[i]: columns[i] for i in keep})
 
     if "label" in frame:
         bad = ~frame["label"].isin(_LABELS)
@@ -176,14 +175,14 @@ def read_protocol(
         )
 
     if audio_dir is not None:
-        frame["path"] = _audio_paths(frame["utterance_id"], audio_dir, ext)
+        frame["path"] = _audio_paths(frame["utterance_id"].tolist(), audio_dir, ext)
     return frame
 
 
-def _audio_paths(ids: pd.Series, audio_dir: str | os.PathLike, ext: str) -> list[str]:
-    ext = ext.lstrip(".")
-    audio_dir = Path(audio_dir)
-    return [str(audio_dir / f"{utt}.{ext}") for utt in ids]
+def _audio_paths(ids: list[str], audio_dir: str | os.PathLike, ext: str) -> list[str]:
+    suffix = "." + ext.lstrip(".")
+    prefix = str(Path(audio_dir) / "_")[:-1]  # the folder with its separator
+    return [f"{prefix}{utt}{suffix}" for utt in ids]
 
 
 def _first_existing(candidates: list[Path], what: str, hint: str) -> Path:
