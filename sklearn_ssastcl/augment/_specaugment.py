@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
-import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
+
+if TYPE_CHECKING:  # torch is imported on first use, so waveform-only users skip it
+    import torch
 
 
 def _iid_masks(
@@ -19,6 +22,8 @@ def _iid_masks(
     ``[floor(v0), floor(v0) + floor(v))``. So widths lie in ``[0, mask_param)``.
     ``mask_param`` is capped at ``size`` so the band always fits.
     """
+    import torch
+
     device = generator.device
     max_width = min(mask_param, size)
     value = torch.rand(batch, n_masks, generator=generator, device=device) * max_width
@@ -110,6 +115,8 @@ class SpecAugment(BaseEstimator):
         Tensor of shape (batch, time, n_mels)
             A masked copy of ``spec``.
         """
+        import torch
+
         owner = type(self).__name__
         self._validate_params()
         if not isinstance(spec, torch.Tensor):
