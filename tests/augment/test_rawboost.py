@@ -18,17 +18,17 @@ from sklearn_ssastcl.augment._rawboost import (
 )
 
 FS = 16000
-NOTCH = dict(
-    n_bands=5,
-    min_f=20,
-    max_f=8000,
-    min_bw=100,
-    max_bw=1000,
-    min_coeff=10,
-    max_coeff=100,
-    min_g=0,
-    max_g=0,
-)
+NOTCH = {
+    "n_bands": 5,
+    "min_f": 20,
+    "max_f": 8000,
+    "min_bw": 100,
+    "max_bw": 1000,
+    "min_coeff": 10,
+    "max_coeff": 100,
+    "min_g": 0,
+    "max_g": 0,
+}
 
 
 def _clip(seed=0, n=4000, scale=0.3):
@@ -159,7 +159,12 @@ def test_algo_0_is_identity():
 
 @pytest.mark.parametrize(
     ("numtaps", "f1", "f2"),
-    [(11, 100.0, 300.0), (101, 3000.0, 3900.0), (51, 1e-3, 500.0), (99, 7000, 7999.999)],
+    [
+        (11, 100.0, 300.0),
+        (101, 3000.0, 3900.0),
+        (51, 1e-3, 500.0),
+        (99, 7000, 7999.999),
+    ],
 )
 def test_bandstop_taps_equal_scipy_firwin(numtaps, f1, f2):
     expected = signal.firwin(numtaps, [f1, f2], window="hamming", fs=FS)
@@ -239,15 +244,15 @@ def test_rawboost_on_silence_stays_finite():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        (dict(algo=9), "'algo' parameter"),
-        (dict(algo=-1), "'algo' parameter"),
-        (dict(p=1.5), "'p' parameter"),
-        (dict(min_f=500, max_f=100), r"\(min_f, max_f\).*low <= high.*\(500, 100\)"),
-        (dict(min_coeff=50, max_coeff=20), r"\(min_coeff, max_coeff\)"),
-        (dict(snr_min=40, snr_max=10), r"\(snr_min, snr_max\).*Swap"),
-        (dict(min_bw=0), "'min_bw' parameter"),
-        (dict(p_isd=120), "'p_isd' parameter"),
-        (dict(n_f=0), "'n_f' parameter"),
+        ({"algo": 9}, "'algo' parameter"),
+        ({"algo": -1}, "'algo' parameter"),
+        ({"p": 1.5}, "'p' parameter"),
+        ({"min_f": 500, "max_f": 100}, r"\(min_f, max_f\).*low <= high.*\(500, 100\)"),
+        ({"min_coeff": 50, "max_coeff": 20}, r"\(min_coeff, max_coeff\)"),
+        ({"snr_min": 40, "snr_max": 10}, r"\(snr_min, snr_max\).*Swap"),
+        ({"min_bw": 0}, "'min_bw' parameter"),
+        ({"p_isd": 120}, "'p_isd' parameter"),
+        ({"n_f": 0}, "'n_f' parameter"),
     ],
 )
 def test_bad_parameters_raise_at_call_time(params, match):
@@ -258,7 +263,9 @@ def test_bad_parameters_raise_at_call_time(params, match):
 
 
 def test_max_f_above_nyquist_names_the_sample_rate():
-    with pytest.raises(ValueError, match=r"max_f=8000.*Nyquist.*4000.*sample_rate=8000"):
+    with pytest.raises(
+        ValueError, match=r"max_f=8000.*Nyquist.*4000.*sample_rate=8000"
+    ):
         RawBoost()(_clip(), np.random.default_rng(0), sample_rate=8000)
     y = RawBoost(max_f=4000, p=1.0)(_clip(), np.random.default_rng(0), 8000)
     assert y.shape == (4000,)
