@@ -135,19 +135,20 @@ class SpecAugment(BaseEstimator):
                 "Pass torch.Generator().manual_seed(seed)."
             )
         batch, n_time, n_mels = spec.shape
-        mask = torch.zeros(batch, n_time, n_mels, dtype=torch.bool)
-        mask = mask.to(generator.device)
+        device = generator.device
+        freq = torch.zeros(batch, 1, n_mels, dtype=torch.bool, device=device)
+        time = torch.zeros(batch, n_time, 1, dtype=torch.bool, device=device)
         if self.freq_mask > 0 and self.n_freq_masks > 0 and n_mels > 0:
             freq = _iid_masks(
                 batch, n_mels, self.freq_mask, self.n_freq_masks, generator
-            )
-            mask |= freq[:, None, :]
+            )[:, None, :]
         if self.time_mask > 0 and self.n_time_masks > 0 and n_time > 0:
             time = _iid_masks(
                 batch, n_time, self.time_mask, self.n_time_masks, generator
-            )
-            mask |= time[:, :, None]
+            )[:, :, None]
         if self.p < 1:
-            keep = torch.rand(batch, generator=generator, device=generator.device)
-            mask &= (keep < self.p)[:, None, None]
-        return spec.masked_fill(mask.to(spec.device), self.fill)
+            keep = torch.rand(batch, generator=generator, device=device) < self.p
+            freq = freq & keep[:, None, None]
+            time = time & keep[:, None, None]
+        mask = (freq | time).to(spec.device)
+        return spec.masked_fill(mask, self.fill)
