@@ -118,8 +118,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Adam learning rate of the head.
     weight_decay : float, default=5e-7
         Adam weight decay.
-    class_weight : "balanced", tuple of 2 float or None, default="balanced"
-        Cross-entropy weights ``(spoof, bona fide)``. "balanced" uses
+    class_weight : "balanced", dict, tuple of 2 float or None, default="balanced"
+        Cross-entropy weights: ``{label: weight}`` or ``(spoof, bona fide)``.
+        "balanced" uses
         ``n / (2 * n_class)``, which on ASVspoof 2019 LA is proportional to the
         reference ``(0.1, 0.9)``.
     freeze_encoder : bool, default=True
@@ -205,7 +206,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "head_lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), tuple, list, None],
+        "class_weight": [StrOptions({"balanced"}), tuple, list, dict, None],
         "freeze_encoder": ["boolean"],
         "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
@@ -404,10 +405,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         classes = np.unique(y)
         listed = classes.tolist()
-        if len(classes) != 2:
+        if len(classes) > 2:
             raise ValueError(
-                f"SSASTCLClassifier needs exactly 2 classes (bona fide and spoof); y "
-                f"holds {len(classes)}: {listed!r}."
+                "Only binary classification is supported (bona fide vs spoof); y "
+                f"holds {len(classes)} classes: {listed!r}."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                f"y holds one class only ({listed!r}); SSASTCLClassifier needs both "
+                "bona fide and spoof clips."
             )
         if not any(c == self.pos_label for c in listed):
             raise ValueError(
@@ -451,8 +457,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         if self.validation_split is None:
             return np.arange(n), None
         counts = np.bincount(is_bona.astype(int), minlength=2)
-        n_val = int(np.ceil(self.validation_split * n))
-        if counts.min() < 2 or n_val < 2 or n - n_val < 2:
+        n_val = max(2, int(np.ceil(self.validation_split * n)))
+        if counts.min() < 2 or n - n_val < 2:
             raise ValueError(
                 f"validation_split={self.validation_split} cannot hold both classes "
                 f"with {counts[1]} bona fide and {counts[0]} spoof clips. Add data, "
@@ -467,6 +473,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     def _class_weight(self, is_bona) -> torch.Tensor | None:
         if self.class_weight is None:
             return None
+        if isinstance(self.class_weight, dict):
+            pos = self._pos_index
+            bona = self.class_weight.get(self.classes_[pos], 1.0)
+            spoof = self.class_weight.get(self.classes_[1 - pos], 1.0)
+            return torch.tensor([spoof, bona], dtype=torch.float32)
         if self.class_weight == "balanced":
             counts = np.bincount(is_bona.astype(int), minlength=2).astype(float)
             return torch.tensor(len(is_bona) / (2 * counts), dtype=torch.float32)
@@ -571,6 +582,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             _, y = validate_data(self, X3.reshape(len(X3), -1), y, reset=False)
         elif len(y) != len(X3):
             raise ValueError(f"X has {len(X3)} clips but y has {len(y)} labels.")
+        if len(X3) < 2:
+            raise ValueError(
+                f"Got n_samples = {len(X3)}; fit needs at least 2 clips per class."
+            )
         self.classes_, is_bona = self._check_labels(y)
         if attacks is not None:
             attacks = np.asarray(attacks)
