@@ -1,0 +1,110 @@
+"""Tests of the stage I pair sampler and epoch datasets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from sklearn_ssastcl._pairs import (
+    EpochPairDataset,
+    FeatureSource,
+    PairSampler,
+    epoch_rng,
+)
+
+
+def _labels():
+    # 10 bona fide; 30 spoof of attack A01, 6 of A02, 4 of A03
+    bona = np.array([True] * 10 + [False] * 40)
+    attacks = np.array(["-"] * 10 + ["A01"] * 30 + ["A02"] * 6 + ["A03"] * 4)
+    return bona, attacks
+
+
+def test_mix_proportions_and_same_flags():
+    bona, _ = _labels()
+    sampler = PairSampler(bona)
+    a, b, same = sampler.sample(1000, np.random.default_rng(0))
+    kind = bona[a].astype(int) + bona[b].astype(int)  # 2 bb, 0 ss, 1 bs
+    assert (kind == 2).sum() == 250 and (kind == 0).sum() == 250
+    assert (kind == 1).sum() == 500
+    assert_array_equal(same, (kind != 1).astype(np.float32))
+    # bona fide sits on either side of the mixed pairs
+    mixed = kind == 1
+    assert 0.4 < bona[a][mixed].mean() < 0.6
+
+
+def test_custom_mix_and_rounding():
+    bona, _ = _labels()
+    sampler = PairSampler(bona, pair_mix=(1, 0, 1))
+    assert sampler.counts(5).tolist() == [3, 0, 2]
+    a, b, same = sampler.sample(7, np.random.default_rng(1))
+    assert len(a) == 7 and same.sum() == sampler.counts(7)[0]
+    assert not np.any(~bona[a] & ~bona[b])  # no spoof-spoof pairs
+
+
+def test_spoof_drawn_uniformly_over_attacks():
+    bona, attacks = _labels()
+    sampler = PairSampler(bona, attacks)
+    a, b, _ = sampler.sample(6000, np.random.default_rng(0))
+    idx = np.concatenate([a, b])
+    spoof_attacks = attacks[idx][~bona[idx]]
+    shares = [np.mean(spoof_attacks == k) for k in ("A01", "A02", "A03")]
+    np.testing.assert_allclose(shares, [1 / 3] * 3, atol=0.02)
+    # without attacks, draws follow clip counts (A01 holds 75 % of the clips)
+    a, b, _ = PairSampler(bona).sample(6000, np.random.default_rng(0))
+    idx = np.concatenate([a, b])
+    assert np.mean(attacks[idx][~bona[idx]] == "A01") > 0.7
+
+
+def test_never_the_same_clip_twice():
+    bona = np.array([True, True, False, False])  # few clips: many clashes to redraw
+    a, b, _ = PairSampler(bona).sample(400, np.random.default_rng(3))
+    assert not np.any(a == b)
+
+
+def test_seeded_reproducibility():
+    bona, attacks = _labels()
+    sampler = PairSampler(bona, attacks)
+    first = sampler.sample(64, epoch_rng(7, 2))
+    second = sampler.sample(64, epoch_rng(7, 2))
+    other = sampler.sample(64, epoch_rng(7, 3))
+    for x, y in zip(first, second):
+        assert_array_equal(x, y)
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="at least 2 bona fide"):
+        PairSampler([True, False, False])
+    with pytest.raises(ValueError, match="pair_mix"):
+        PairSampler([True, True, False, False], pair_mix=(1, 1))
+    with pytest.raises(ValueError, match="attacks has shape"):
+        PairSampler([True, True, False, False], attacks=["A01"])
+    # a mix without bona-bona pairs needs only one bona fide clip
+    PairSampler([True, False, False], pair_mix=(0, 1, 1))
+
+
+def test_epoch_dataset_redraws_pairs_and_augmented_features():
+    bona, _ = _labels()
+    waves = [np.full(20, i, dtype=np.float32) for i in range(len(bona))]
+
+    class Frontend:
+        def transform(self, clips):
+            return np.stack([c.reshape(5, 4) for c in clips])
+
+    def augment(w, rng, sample_rate=16000):
+        return w + rng.normal(size=w.shape).astype(np.float32)
+
+    source = FeatureSource(waveforms=waves, frontend=Frontend(), augment=augment)
+    ds = EpochPairDataset(source, PairSampler(bona), n_pairs=16, seed=5)
+    x0, pairs0 = ds.features.clone(), ds.a.copy()
+    ds.set_epoch(1)
+    assert not np.array_equal(x0.numpy(), ds.features.numpy())
+    assert not np.array_equal(pairs0, ds.a)
+    ds.set_epoch(0)
+    assert_array_equal(x0.numpy(), ds.features.numpy())
+    assert_array_equal(pairs0, ds.a)
+    x, same = ds[0]
+    assert x["x_a"].shape == (5, 4) and same in (0.0, 1.0)
+    assert len(ds) == 16
