@@ -1,0 +1,487 @@
+"""``LogMel``: waveforms to SSAST's normalised log-mel filterbanks (METHOD.md 2.1)."""
+
+from __future__ import annotations
+
+import functools
+import math
+import multiprocessing
+import os
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+#: SSAST's AudioSet statistics of the un-normalised fbank (``src/run_*.sh``).
+SSAST_MEAN: float = -4.2677393
+SSAST_STD: float = 4.5689974
+
+_CHUNK_FRAMES = 2048  # frames per front-end call: keeps the work in cache
+
+
+def _frame_sizes(sample_rate: float) -> tuple[int, int]:
+    from sklearn_ssastcl.nn._frontend import frame_sizes
+
+    window, hop, _ = frame_sizes(sample_rate)
+    return window, hop
+
+
+@functools.lru_cache(maxsize=8)
+def _frontend(sample_rate: float, n_mels: int):
+    from sklearn_ssastcl.nn._frontend import KaldiFbank
+
+    return KaldiFbank(sample_rate=sample_rate, n_mels=n_mels, remove_mean=False)
+
+
+def _short_clip_message(
+    n_times: int, sample_rate: float, window: int, where: str
+) -> str:
+    return (
+        f"LogMel got clips of {n_times} samples ({where}{n_times / sample_rate:.3g} s "
+        f"at {sample_rate:g} Hz); the window needs at least {window}. Pad the clips "
+        f"to at least {window} samples (e.g. with np.pad) or drop them."
+    )
+
+
+def _load(path: str, sample_rate: int, window: int) -> np.ndarray:
+    from sklearn_ssastcl.datasets import load_audio
+
+    clip = load_audio(path, sample_rate=sample_rate)
+    if not np.isfinite(clip).all():
+        raise ValueError(
+            f"LogMel read NaN or infinite samples from {path!r}; repair or drop it."
+        )
+    if clip.shape[0] < window:
+        raise ValueError(
+            _short_clip_message(clip.shape[0], sample_rate, window, f"{path!r}: ")
+        )
+    return clip
+
+
+def _logmel_batch(
+    clips: list,
+    *,
+    sample_rate: float,
+    n_mels: int,
+    target_length: int,
+    pad_mode: str,
+    mean: float | None,
+    std: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of one batch: ``(len(clips), target_length, n_mels)`` and a silent mask.
+
+    ``clips`` holds 1-D float arrays or file paths. Each clip loses its own mean (on
+    the whole clip, as SSAST), is cut to the samples the first ``target_length``
+    frames need (or tiled to them when ``pad_mode="repeat"``), then goes through
+    ``KaldiFbank`` in chunks of about ``_CHUNK_FRAMES`` frames.
+    """
+    import torch
+
+    if multiprocessing.parent_process() is not None:  # a joblib worker process
+        torch.set_num_threads(1)
+    frontend = _frontend(sample_rate, n_mels)
+    window, hop = frontend.win_length, frontend.hop_length
+    needed = window + (target_length - 1) * hop
+    out = np.zeros((len(clips), target_length, n_mels), dtype=np.float32)
+    silent = np.zeros(len(clips), dtype=bool)
+    floor = math.log(torch.finfo(torch.float32).eps) + 1e-3
+    waves = []
+    for clip in clips:
+        if isinstance(clip, str):
+            clip = _load(clip, int(sample_rate), window)
+        wave = torch.from_numpy(np.asarray(clip, dtype=np.float32))
+        wave = wave - wave.mean()  # SSAST: the mean of the whole clip
+        if pad_mode == "repeat" and wave.shape[0] < needed:
+            wave = wave.repeat(math.ceil(needed / wave.shape[0]))
+        waves.append(wave[:needed])
+    with torch.inference_mode():
+        start = 0
+        while start < len(waves):
+            stop = start + max(1, _CHUNK_FRAMES // target_length)
+            part = waves[start:stop]
+            lengths = torch.tensor([w.shape[0] for w in part])
+            batch = torch.nn.utils.rnn.pad_sequence(part, batch_first=True)
+            feats = frontend(batch, lengths if len(set(lengths.tolist())) > 1 else None)
+            n_valid = frontend.num_frames(lengths)
+            is_valid = torch.arange(feats.shape[1]) < n_valid[:, None]
+            loudest = feats.masked_fill(~is_valid[..., None], -math.inf).amax((1, 2))
+            silent[start:stop] = (loudest <= floor).numpy()
+            out[start:stop, : feats.shape[1]] = feats.numpy()
+            start = stop
+    if mean is not None:
+        out -= np.float32(mean)
+        out /= np.float32(2 * std)
+    return out, silent
+
+
+class LogMel(TransformerMixin, BaseEstimator):
+    """Waveforms to SSAST's normalised Kaldi log-mel filterbanks.
+
+    Follows SSAST's ``_wav2fbank``: remove each clip's mean, Kaldi ``fbank`` (25 ms
+    Hann window, 10 ms hop, 128 mel bins, 512-point FFT), pad or cut to
+    ``target_length`` frames, then ``(fbank - mean) / (2 * std)``. Clips go through
+    the torch front end in batches, so memory follows ``batch_size``, not the corpus.
+
+    Parameters
+    ----------
+    sample_rate : int, default=16000
+        Sampling rate of the waveforms in Hz (files are resampled to it). The
+        window is ``int(0.025 * sample_rate)`` samples and must fit in every clip.
+    n_mels : int, default=128
+        Number of mel bins (at least 4).
+    target_length : int, default=400
+        Frames kept per clip: longer clips keep their first frames.
+    pad_mode : {"zero", "repeat"}, default="zero"
+        For clips shorter than ``target_length`` frames: ``"zero"`` pads the fbank with
+        zeros at the end (SSAST), ``"repeat"`` tiles the centred waveform until it
+        fills ``target_length`` frames (as ASVspoof raw-waveform systems do).
+    normalize : {"ssast", "fit"}, tuple of (float, float) or None, default="ssast"
+        Scalar statistics for ``(x - mean) / (2 * std)``: ``"ssast"`` uses SSAST's
+        AudioSet values (mean -4.2677393, std 4.5689974), ``"fit"`` learns them from
+        the padded, un-normalised features in ``fit``, a ``(mean, std)`` tuple gives
+        them, and None leaves the log fbank as is.
+    batch_size : int, default=64
+        Clips read and transformed together.
+    n_jobs : int, default=None
+        Processes working on batches in parallel (joblib; each uses one torch
+        thread). None means 1 unless in a :obj:`joblib.parallel_backend` context.
+
+    Attributes
+    ----------
+    mean_ : float
+        Mean of the un-normalised features seen in ``fit`` (``normalize="fit"`` only).
+    std_ : float
+        Their standard deviation (1.0 when they are constant).
+    n_features_in_ : int
+        Clip length in samples, set when ``fit`` gets a 2-D array.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, set when ``fit`` gets a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn_ssastcl.nn._frontend.KaldiFbank : The torch module that does the work.
+
+    Notes
+    -----
+    ``X`` may be a 2-D array of equal-length waveforms ``(n_samples, n_times)``, a
+    list of 1-D waveforms of any length, or a list of audio file paths. Waveforms are
+    floats in [-1, 1], as ``torchaudio.load`` and ``load_audio`` give them. Unless
+    ``normalize="fit"``, ``LogMel`` is stateless: ``transform`` works without ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ssastcl import LogMel
+    >>> X = np.random.default_rng(0).normal(scale=0.1, size=(2, 16000))
+    >>> LogMel(target_length=100).transform(X).shape
+    (2, 100, 128)
+    """
+
+    _parameter_constraints: dict = {
+        "sample_rate": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 4, None, closed="left")],
+        "target_length": [Interval(Integral, 1, None, closed="left")],
+        "pad_mode": [StrOptions({"zero", "repeat"})],
+        "normalize": [StrOptions({"ssast", "fit"}), tuple, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sample_rate=16000,
+        n_mels=128,
+        target_length=400,
+        pad_mode="zero",
+        normalize="ssast",
+        batch_size=64,
+        n_jobs=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_mels = n_mels
+        self.target_length = target_length
+        self.pad_mode = pad_mode
+        self.normalize = normalize
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = self.normalize == "fit"
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.normalize != "fit" or hasattr(self, "mean_")
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the clips and, with ``normalize="fit"``, learn ``mean_`` and ``std_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_times), list of 1-D arrays or of paths
+            The waveforms.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LogMel
+            The transformer.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then return the features of ``X`` (computed once).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_times), list of 1-D arrays or of paths
+            The waveforms.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, target_length, n_mels), dtype float32
+            The normalised log-mel filterbanks.
+        """
+        features = self._fit(X, keep=True)
+        if features is None:
+            return self.transform(X)
+        self._warn_silent(*features[1:])
+        features = features[0]
+        features -= np.float32(self.mean_)
+        features /= np.float32(2 * self.std_)
+        return features
+
+    def transform(self, X):
+        """Compute the log-mel filterbanks of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_times), list of 1-D arrays or of paths
+            The waveforms.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, target_length, n_mels), dtype float32
+            The normalised log-mel filterbanks.
+        """
+        if self.normalize == "fit":
+            check_is_fitted(self, ["mean_", "std_"])
+        self._validate_params()
+        mean, std = self._stats()
+        clips = self._check_clips(X, reset=False)
+        features, silent = self._compute(clips, mean, std)
+        self._warn_silent(silent, clips)
+        return features
+
+    def _fit(self, X, keep=False):
+        """Validate; with ``normalize="fit"`` set ``mean_``, ``std_`` (and return the
+        un-normalised features with the silent mask when ``keep``)."""
+        self._check_frames()
+        self._stats()
+        for name in ("mean_", "std_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        clips = self._check_clips(X, reset=True)
+        if self.normalize != "fit":
+            return None
+        features, silent = self._compute(clips, None, None)
+        values = features.ravel()
+        self.mean_ = float(np.mean(values, dtype=np.float64))
+        std = float(np.std(values, dtype=np.float64))
+        self.std_ = std if std > 0 else 1.0
+        if keep:
+            return features, silent, clips
+        self._warn_silent(silent, clips)
+        return None
+
+    def _check_frames(self) -> tuple[int, int]:
+        window, hop = _frame_sizes(self.sample_rate)
+        if window < 2 or hop < 1 or self.sample_rate <= 40:
+            raise ValueError(
+                f"sample_rate={self.sample_rate} is too low for a 25 ms window and a "
+                f"10 ms hop ({window} and {hop} samples) above the 20 Hz cut-off; use "
+                "at least 100 Hz (160 Hz gives a 4-sample window)."
+            )
+        return window, hop
+
+    def _stats(self) -> tuple[float | None, float | None]:
+        """The (mean, std) that ``transform`` uses, checking a user tuple."""
+        norm = self.normalize
+        if norm is None:
+            return None, None
+        if norm == "ssast":
+            return SSAST_MEAN, SSAST_STD
+        if norm == "fit":
+            return getattr(self, "mean_", None), getattr(self, "std_", None)
+        ok = len(norm) == 2 and all(
+            isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+            for v in norm
+        )
+        if not ok or not norm[1] > 0:
+            raise ValueError(
+                "normalize as a tuple must be (mean, std) with finite numbers and "
+                f"std > 0; got {norm!r}. Use e.g. normalize=(-4.27, 4.57)."
+            )
+        return float(norm[0]), float(norm[1])
+
+    def _check_clips(self, X, *, reset: bool) -> list:
+        """Return a list of 1-D float arrays or of path strings, checked."""
+        window, _ = self._check_frames()
+        if isinstance(X, (str, os.PathLike)):
+            raise TypeError(
+                f"LogMel got a single path {os.fspath(X)!r}; pass a list of paths, "
+                "e.g. [path]."
+            )
+        dtype = getattr(X, "dtype", None)
+        is_sequence = isinstance(X, (list, tuple)) or (
+            getattr(X, "ndim", None) == 1
+            and isinstance(dtype, np.dtype)
+            and dtype.kind in "OUS"
+        )
+        if is_sequence:
+            if reset:
+                for name in ("n_features_in_", "feature_names_in_"):
+                    if hasattr(self, name):
+                        delattr(self, name)
+            return self._check_sequence(list(X), window)
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:
+            X = np.asarray(X)
+            ndim = X.ndim
+        if ndim == 1:
+            raise ValueError(
+                f"LogMel got a 1-D array of shape {X.shape}. Reshape your data: "
+                "X[np.newaxis] for one clip, a 2-D array (n_samples, n_times) for "
+                "equal-length clips, or pass a list of 1-D waveforms."
+            )
+        if ndim != 2:
+            raise ValueError(
+                f"LogMel got a {ndim}-D array of shape {tuple(X.shape)}; it expects "
+                "waveforms: a 2-D array (n_samples, n_times), a list of 1-D arrays or "
+                "a list of file paths. Mix multichannel audio down to mono first; "
+                "features that are already computed need no LogMel."
+            )
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float32, np.float64],
+            ensure_all_finite=False,
+        )
+        bad = ~np.isfinite(X).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"LogMel got NaN or infinite samples in {bad.sum()} clip(s), e.g. "
+                f"rows {np.flatnonzero(bad)[:5].tolist()}; replace them (e.g. with "
+                "np.nan_to_num) or drop those clips."
+            )
+        if X.shape[1] < window:
+            raise ValueError(
+                _short_clip_message(
+                    X.shape[1], self.sample_rate, window, f"n_features={X.shape[1]}, "
+                )
+            )
+        return list(X)
+
+    def _check_sequence(self, items: list, window: int) -> list:
+        if not items:
+            raise ValueError(
+                "LogMel got an empty list; pass at least one waveform or file path."
+            )
+        is_path = [isinstance(item, (str, os.PathLike)) for item in items]
+        if all(is_path):
+            paths = [os.fspath(item) for item in items]
+            missing = [p for p in paths if not os.path.isfile(p)]
+            if missing:
+                raise FileNotFoundError(
+                    f"LogMel got {len(missing)} string(s) that are not files, e.g. "
+                    f"{missing[0]!r}. Pass paths of existing audio files, or waveforms "
+                    "as numeric arrays."
+                )
+            return paths
+        if any(is_path):
+            raise TypeError(
+                "LogMel got a list that mixes file paths and other items (first path "
+                f"at index {is_path.index(True)}); pass only paths or only waveforms."
+            )
+        clips = []
+        for i, item in enumerate(items):
+            clip = np.asarray(item)
+            if clip.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"LogMel got clip {i} of dtype {clip.dtype}; waveforms must be "
+                    "real numbers (float in [-1, 1])."
+                )
+            if clip.ndim != 1:
+                raise ValueError(
+                    f"LogMel got clip {i} of shape {clip.shape}; each clip must be a "
+                    "1-D waveform. Squeeze or mix the channels down to mono first."
+                )
+            if not np.isfinite(clip).all():
+                raise ValueError(
+                    f"LogMel got NaN or infinite samples in clip {i}; replace them "
+                    "(e.g. with np.nan_to_num) or drop the clip."
+                )
+            if clip.shape[0] < window:
+                raise ValueError(
+                    _short_clip_message(
+                        clip.shape[0], self.sample_rate, window, f"clip {i}, "
+                    )
+                )
+            clips.append(clip)
+        return clips
+
+    def _compute(self, clips: list, mean, std) -> tuple[np.ndarray, np.ndarray]:
+        """Features of all clips, batch by batch (in parallel with ``n_jobs``)."""
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        n = len(clips)
+        order = np.arange(n)
+        if not isinstance(clips[0], str):
+            # similar lengths together, so each batch wastes little padding
+            order = np.argsort([c.shape[0] for c in clips], kind="stable")
+        batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
+        kwargs = {
+            "sample_rate": self.sample_rate,
+            "n_mels": self.n_mels,
+            "target_length": self.target_length,
+            "pad_mode": self.pad_mode,
+            "mean": mean,
+            "std": std,
+        }
+        tasks = (
+            delayed(_logmel_batch)([clips[i] for i in idx], **kwargs) for idx in batches
+        )
+        if effective_n_jobs(self.n_jobs) == 1 or len(batches) == 1:
+            results = (task[0](*task[1], **task[2]) for task in tasks)
+        else:
+            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
+        out = np.empty((n, self.target_length, self.n_mels), dtype=np.float32)
+        silent = np.zeros(n, dtype=bool)
+        for idx, (features, is_silent) in zip(batches, results):
+            out[idx] = features
+            silent[idx] = is_silent
+        return out, silent
+
+    @staticmethod
+    def _warn_silent(silent: np.ndarray, clips: list) -> None:
+        if silent.any():
+            first = int(np.flatnonzero(silent)[0])
+            where = f"{clips[first]!r}" if isinstance(clips[first], str) else first
+            warnings.warn(
+                f"LogMel got {int(silent.sum())} silent clip(s) (first: {where}): "
+                "every frame is log(eps) = -15.9 before normalisation. Check that the "
+                "audio is not empty, constant or all zeros.",
+                UserWarning,
+                stacklevel=3,
+            )

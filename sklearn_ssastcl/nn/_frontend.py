@@ -1,0 +1,217 @@
+"""Batched Kaldi log-mel filterbank, as SSAST computes it (METHOD.md section 2.1).
+
+``KaldiFbank`` gives the same numbers as ``torchaudio.compliance.kaldi.fbank`` called
+clip by clip with SSAST's arguments (``htk_compat=True``, ``use_energy=False``,
+``window_type='hanning'``, ``dither=0.0``, ``frame_shift=10``, the other arguments at
+their defaults), after SSAST's whole-clip DC removal, but on a whole batch at once.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torchaudio.compliance.kaldi import get_mel_banks
+
+#: ``log`` floor of the mel energies, as torchaudio's Kaldi compliance module uses it.
+EPSILON: float = torch.finfo(torch.float).eps
+
+_MS = 0.001  # torchaudio's MILLISECONDS_TO_SECONDS, kept to round as it does
+_LOW_FREQ = 20.0  # Kaldi's default low cut-off of the mel bins (Hz)
+_BLOCK = 16  # mel bins per block of the sparse mel product
+
+
+def _mel_blocks(fb: Tensor, size: int) -> list[tuple[int, int, int, int]]:
+    """``(k0, k1, a, b)``: mel bins ``k0:k1`` only use FFT bins ``a:b`` of ``fb``."""
+    blocks = []
+    for k0 in range(0, fb.shape[1], size):
+        k1 = min(k0 + size, fb.shape[1])
+        rows = torch.nonzero(fb[:, k0:k1].any(dim=1)).flatten()
+        a, b = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 1)
+        blocks.append((k0, k1, a, b))
+    return blocks
+
+
+def frame_sizes(
+    sample_rate: float, frame_length_ms: float = 25.0, frame_shift_ms: float = 10.0
+) -> tuple[int, int, int]:
+    """Window, hop and FFT sizes in samples, rounded as torchaudio's Kaldi code does.
+
+    Parameters
+    ----------
+    sample_rate : float
+        Sampling rate in Hz.
+    frame_length_ms : float, default=25.0
+        Window length in milliseconds.
+    frame_shift_ms : float, default=10.0
+        Hop between frames in milliseconds.
+
+    Returns
+    -------
+    tuple of int
+        ``(window, hop, n_fft)``; ``n_fft`` is the next power of two of ``window``.
+
+    Examples
+    --------
+    >>> frame_sizes(16000)
+    (400, 160, 512)
+    """
+    window = int(sample_rate * frame_length_ms * _MS)
+    hop = int(sample_rate * frame_shift_ms * _MS)
+    n_fft = 1 if window == 0 else 2 ** (window - 1).bit_length()
+    return window, hop, n_fft
+
+
+def num_frames(n_times: int | Tensor, window: int, hop: int) -> int | Tensor:  # noqa: D401 - tiny helper
+    """Number of frames Kaldi gives with ``snip_edges=True`` (0 when too short).
+
+    Examples
+    --------
+    >>> num_frames(64600, 400, 160)
+    402
+    """
+    if isinstance(n_times, Tensor):
+        return torch.where(
+            n_times >= window,
+            1 + torch.div(n_times - window, hop, rounding_mode="floor"),
+            0,
+        )
+    return 1 + (n_times - window) // hop if n_times >= window else 0
+
+
+class KaldiFbank(nn.Module):
+    """Waveforms ``(batch, n_times)`` -> Kaldi log-mel ``(batch, n_frames, n_mels)``.
+
+    Each clip first loses its mean (SSAST's ``waveform - waveform.mean()``); then every
+    frame loses its own mean, is pre-emphasised (0.97, first sample replicated), Hann
+    windowed (symmetric), zero-padded to a power of two, and its power spectrum goes
+    through Kaldi's mel bank (20 Hz to Nyquist); out comes ``log(max(eps, energy))``.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sampling rate of the waveforms in Hz.
+    n_mels : int, default=128
+        Number of mel bins (at least 4).
+    frame_length_ms : float, default=25.0
+        Window length in milliseconds.
+    frame_shift_ms : float, default=10.0
+        Hop between frames in milliseconds.
+    remove_mean : bool, default=True
+        Subtract each clip's mean before framing, as SSAST does. Set it to False when
+        the clips are already centred (``LogMel`` centres them before cutting).
+
+    Examples
+    --------
+    >>> import torch
+    >>> KaldiFbank(sample_rate=16000, n_mels=128)(torch.zeros(2, 16000)).shape
+    torch.Size([2, 98, 128])
+    """
+
+    def __init__(
+        self,
+        sample_rate: float = 16000,
+        n_mels: int = 128,
+        frame_length_ms: float = 25.0,
+        frame_shift_ms: float = 10.0,
+        remove_mean: bool = True,
+    ) -> None:
+        super().__init__()
+        window, hop, n_fft = frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
+        if window < 2 or hop < 1:
+            raise ValueError(
+                f"A {frame_length_ms} ms window and {frame_shift_ms} ms hop at "
+                f"{sample_rate} Hz give {window} and {hop} samples; the window needs "
+                "at least 2 samples and the hop at least 1. Raise sample_rate or the "
+                "frame lengths."
+            )
+        if not sample_rate > 2 * _LOW_FREQ:
+            raise ValueError(
+                f"sample_rate={sample_rate} puts the Nyquist frequency below the "
+                f"{_LOW_FREQ:g} Hz low cut-off of the mel bins; use a rate above "
+                f"{2 * _LOW_FREQ:g} Hz."
+            )
+        if n_mels < 4:
+            raise ValueError(
+                f"n_mels must be at least 4 (Kaldi's limit); got {n_mels}."
+            )
+        self.sample_rate = sample_rate
+        self.n_mels = n_mels
+        self.win_length = window
+        self.hop_length = hop
+        self.n_fft = n_fft
+        self.remove_mean = remove_mean
+        fb, _ = get_mel_banks(
+            n_mels, n_fft, float(sample_rate), _LOW_FREQ, 0.0, 100.0, -500.0, 1.0
+        )
+        # Kaldi leaves the Nyquist bin out: a zero row; stored (n_fft // 2 + 1, n_mels).
+        fb = torch.nn.functional.pad(fb, (0, 1)).T.contiguous()
+        self.register_buffer("fb", fb, persistent=False)
+        # The bank is sparse (each FFT bin feeds at most two mel bins): multiply
+        # blocks of mel bins by the rows (FFT bins) they use, not the whole matrix.
+        self._blocks = _mel_blocks(fb, _BLOCK)
+        window_fn = torch.hann_window(window, periodic=False, dtype=torch.float32)
+        self.register_buffer("window", window_fn, persistent=False)
+
+    def num_frames(self, n_times: int | Tensor) -> int | Tensor:
+        """Number of frames of a clip of ``n_times`` samples (0 when too short)."""
+        return num_frames(n_times, self.win_length, self.hop_length)
+
+    def forward(self, waveform: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """Compute the log-mel filterbank of a batch.
+
+        Parameters
+        ----------
+        waveform : Tensor of shape (batch, n_times)
+            Equal-length clips, or clips zero-padded at the end with ``lengths`` given.
+        lengths : Tensor of shape (batch,), default=None
+            Valid samples of each clip. Frames that reach past a clip's end are set
+            to 0 and the clip mean uses only its valid samples.
+
+        Returns
+        -------
+        Tensor of shape (batch, n_frames, n_mels)
+            ``n_frames = 1 + (n_times - win_length) // hop_length``.
+        """
+        if waveform.dim() != 2:
+            raise ValueError(
+                "KaldiFbank expects waveforms of shape (batch, n_times); got shape "
+                f"{tuple(waveform.shape)}."
+            )
+        n_times = waveform.shape[-1]
+        if n_times < self.win_length:
+            raise ValueError(
+                f"KaldiFbank got clips of {n_times} samples; the window needs at least "
+                f"{self.win_length}. Pad the clips."
+            )
+        if self.remove_mean:
+            # one 1-D mean per clip: the same reduction as SSAST's waveform.mean()
+            ends = [n_times] * len(waveform) if lengths is None else lengths.tolist()
+            mean = torch.stack([row[:end].mean() for row, end in zip(waveform, ends)])
+            waveform = waveform - mean[:, None]
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths, device=waveform.device)
+            past_end = torch.arange(n_times, device=waveform.device) >= lengths[:, None]
+            waveform = waveform.masked_fill(past_end, 0.0)
+        dtype = waveform.dtype
+        # (batch, n_frames, win_length): a strided view, copied by the next line
+        frames = waveform.unfold(-1, self.win_length, self.hop_length)
+        frames = frames - frames.mean(dim=-1, keepdim=True)
+        previous = torch.cat((frames[..., :1], frames[..., :-1]), dim=-1)
+        frames = frames - 0.97 * previous
+        frames = frames * self.window.to(dtype)
+        spectrum = torch.fft.rfft(frames, n=self.n_fft)
+        power = torch.view_as_real(spectrum * spectrum.conj())[..., 0].contiguous()
+        fb = self.fb.to(dtype)
+        mel = torch.cat(
+            [
+                torch.matmul(power[..., a:b], fb[a:b, k0:k1])
+                for k0, k1, a, b in self._blocks
+            ],
+            dim=-1,
+        )
+        out = mel.clamp_min(EPSILON).log()
+        if lengths is not None:
+            n_valid = self.num_frames(lengths)
+            invalid = torch.arange(out.shape[1], device=out.device) >= n_valid[:, None]
+            out = out.masked_fill(invalid[..., None], 0.0)
+        return out
