@@ -431,7 +431,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 load_ssast_checkpoint,
             )
 
-            info = load_ssast_checkpoint(self.pretrained)
+            info = load_ssast_checkpoint(self.pretrained, num_heads=self.num_heads)
             if n_mels != info["p_input_fdim"]:
                 raise ValueError(
                     f"The checkpoint {os.fspath(self.pretrained)!r} was pretrained on "
@@ -439,7 +439,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                     f"spectrograms with n_mels={info['p_input_fdim']}."
                 )
             return encoder_from_checkpoint(
-                self.pretrained, target_length=n_frames, stride=stride, n_mels=n_mels
+                self.pretrained,
+                target_length=n_frames,
+                stride=stride,
+                n_mels=n_mels,
+                num_heads=self.num_heads,
             )
         return SSASTEncoder(
             self.model_size,

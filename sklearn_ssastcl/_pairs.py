@@ -169,8 +169,13 @@ class FeatureSource:
             return self.spectrograms
         if self.augment is None:
             if self._cache is None:
-                self._cache = _as_float32(self.frontend.transform(self.waveforms))
-            return self._cache
+                self._cache = (
+                    None,
+                    _as_float32(self.frontend.transform(self.waveforms)),
+                )
+            return self._cache[1]
+        if self._cache is not None and self._cache[0] == epoch:
+            return self._cache[1]
         rng = epoch_rng(self.seed, epoch, stream=1)
         augmented = [
             np.asarray(
@@ -178,7 +183,9 @@ class FeatureSource:
             )
             for w in self.waveforms
         ]
-        return _as_float32(self.frontend.transform(augmented))
+        features = _as_float32(self.frontend.transform(augmented))
+        self._cache = (epoch, features)
+        return features
 
 
 def _as_float32(x) -> np.ndarray:

@@ -1,0 +1,355 @@
+"""Tests of SSASTCLClassifier on tiny synthetic data."""
+
+from __future__ import annotations
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from sklearn_ssastcl import LogMel, SSASTCLClassifier
+from sklearn_ssastcl.metrics import eer_score, eer_scorer
+from tests._tiny import N_FRAMES, TINY, make_spectrograms, one_torch_thread  # noqa: F401
+
+SR = 16000
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_spectrograms(80, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return SSASTCLClassifier(**{**TINY, "max_epochs": 3, "head_epochs": 20}).fit(X, y)
+
+
+def _waves(n=24, seed=0, seconds=0.25):
+    """Bona fide: a low tone; spoof: the same plus a high tone, with noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    y = np.array(["bonafide", "spoof"] * (n // 2))
+    clips = []
+    for label in y:
+        f0 = rng.uniform(150, 300)
+        w = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.01 * rng.normal(size=t.size)
+        if label == "spoof":
+            w += 0.2 * np.sin(2 * np.pi * rng.uniform(5000, 7000) * t)
+        clips.append(w.astype(np.float32))
+    return clips, y
+
+
+def _logmel():
+    return LogMel(n_mels=TINY["n_mels"], target_length=N_FRAMES)
+
+
+def test_fit_predict_on_separable_spectrograms(fitted, data):
+    X, y = data
+    Xt, yt = make_spectrograms(40, seed=1)
+    clf = fitted
+    assert_array_equal(clf.classes_, ["bonafide", "spoof"])
+    scores = clf.decision_function(Xt)
+    assert scores.dtype == np.float64 and scores.shape == (40,)
+    assert eer_score(yt, scores) <= 0.1
+    assert_allclose(clf.score(Xt, yt), 1 - eer_score(yt, scores))
+    proba = clf.predict_proba(Xt)
+    assert_allclose(proba.sum(1), 1, rtol=1e-6)
+    # column 0 is "bonafide" (classes_ order); it follows the score
+    assert_array_equal(proba[:, 0] > 0.5, scores > 0)
+    pred = clf.predict(Xt)
+    assert_array_equal(pred == "bonafide", scores >= clf.threshold_)
+    assert np.mean(pred == yt) >= 0.85
+    assert clf.n_features_in_ == N_FRAMES * TINY["n_mels"]
+    assert clf.target_length_ == N_FRAMES and clf.device_ == "cpu"
+    assert "valid_eer" in clf.history_[-1] and "valid_eer" in clf.head_net_.history[-1]
+    # 2-D input (n, frames * n_mels) gives the same scores
+    assert_allclose(clf.decision_function(Xt.reshape(40, -1)), scores)
+
+
+def test_string_and_integer_labels_give_the_same_scores(data):
+    X, y = data
+    Xt, _ = make_spectrograms(20, seed=2)
+    y_int = np.where(y == "bonafide", 1, 0)
+    a = SSASTCLClassifier(**TINY).fit(X, y)
+    b = SSASTCLClassifier(**TINY, pos_label=1).fit(X, y_int)
+    assert_array_equal(b.classes_, [0, 1])
+    assert_allclose(a.decision_function(Xt), b.decision_function(Xt))
+    # probabilities: bona fide is column 0 for strings, column 1 for integers
+    assert_allclose(a.predict_proba(Xt)[:, 0], b.predict_proba(Xt)[:, 1])
+
+
+def test_determinism_and_caller_rng_untouched(data):
+    X, y = data
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    s1 = SSASTCLClassifier(**TINY).fit(X, y).decision_function(X)
+    after = torch.rand(1)
+    s2 = SSASTCLClassifier(**TINY).fit(X, y).decision_function(X)
+    assert_array_equal(s1, s2)
+    assert_array_equal(before, after)
+    s3 = SSASTCLClassifier(**{**TINY, "random_state": 1}).fit(X, y).decision_function(X)
+    assert not np.allclose(s1, s3)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"loss": "ce"},
+        {"alpha": 0.0},
+        {"cross_attention": False},
+        {"ca_symmetric": True, "ca_blocks": 1, "distance": "cosine", "margin": 0.5},
+        {"freeze_encoder": False},
+        {"validation_split": None, "class_weight": (0.1, 0.9)},
+        {"patience": 1, "attacks": True},
+    ],
+)
+def test_variants_run(data, params):
+    X, y = data
+    params = dict(params)
+    fit_params = {}
+    if params.pop("attacks", False):
+        fit_params["attacks"] = np.where(y == "spoof", ["A01", "A02"] * 40, "-")
+    clf = SSASTCLClassifier(**{**TINY, **params}).fit(X, y, **fit_params)
+    assert clf.decision_function(X).shape == (80,)
+    assert (clf.encoder_net_ is None) == (params.get("loss") == "ce")
+
+
+def test_spec_augment_changes_training(data):
+    from sklearn_ssastcl.augment import SpecAugment
+
+    X, y = data
+    plain = SSASTCLClassifier(**TINY).fit(X, y)
+    aug = SSASTCLClassifier(**TINY, spec_augment=SpecAugment(freq_mask=3, time_mask=4))
+    aug.fit(X, y)
+    assert not np.allclose(plain.decision_function(X), aug.decision_function(X))
+    again = clone(aug).fit(X, y)
+    assert_array_equal(aug.decision_function(X), again.decision_function(X))
+
+
+def test_explicit_validation_set(data):
+    X, y = data
+    Xv, yv = make_spectrograms(20, seed=3)
+    clf = SSASTCLClassifier(**TINY).fit(X, y, X_val=Xv, y_val=yv)
+    scores = clf.decision_function(Xv)
+    from sklearn_ssastcl.metrics import eer_threshold
+
+    assert_allclose(clf.threshold_, eer_threshold(yv, scores), rtol=1e-6)
+
+
+def test_pipeline_with_logmel_on_waveforms():
+    clips, y = _waves()
+    pipe = Pipeline(
+        [("spec", _logmel()), ("clf", SSASTCLClassifier(**TINY, pairs_per_epoch=32))]
+    )
+    pipe.fit(clips, y)
+    assert pipe.predict_proba(clips).shape == (24, 2)
+    assert 0.0 <= pipe.score(clips, y) <= 1.0
+
+
+class _Recorder:
+    """Wrap an augmenter and record a fingerprint of every output."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.seen = []
+
+    def __call__(self, waveform, rng, sample_rate=16000):
+        out = self.inner(waveform, rng, sample_rate=sample_rate)
+        self.seen.append(float(np.sum(out)))
+        return out
+
+
+def test_frontend_with_rawboost_augments_per_epoch():
+    from sklearn_ssastcl.augment import RawBoost
+
+    clips, y = _waves()
+    recorder = _Recorder(RawBoost(algo=3, p=1.0))
+    clf = SSASTCLClassifier(
+        **TINY, frontend=_logmel(), augment=recorder, pairs_per_epoch=16
+    )
+    clf.fit(clips, y)
+    n_train = len(clips) - 3  # validation_split=0.1 of 24, rounded up
+    seen = np.array(recorder.seen)
+    assert seen.size == 2 * n_train  # stage I: one fresh draw per clip and epoch
+    assert not np.allclose(seen[:n_train], seen[n_train:])
+    # prediction runs the frontend without augmentation
+    s = clf.decision_function(clips)
+    assert recorder.seen == list(seen)
+    assert_allclose(s, clf.decision_function(np.stack(clips)))
+
+
+def test_grid_search_with_eer_scorer(data):
+    X, y = data
+    grid = GridSearchCV(
+        SSASTCLClassifier(**TINY), {"alpha": [0.0, 1.0]}, scoring=eer_scorer, cv=2
+    )
+    grid.fit(X, y)
+    assert grid.best_params_["alpha"] in (0.0, 1.0)
+    assert np.all(grid.cv_results_["mean_test_score"] <= 1.0)
+
+
+def test_clone_pickle_joblib_round_trips(fitted, data, tmp_path):
+    X, _ = data
+    expected = fitted.decision_function(X)
+    clone(fitted).get_params()  # clone is unfitted
+    assert not hasattr(clone(fitted), "classes_")
+    again = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(again.decision_function(X), expected)
+    joblib.dump(fitted, tmp_path / "clf.joblib")
+    again = joblib.load(tmp_path / "clf.joblib")
+    assert_array_equal(again.decision_function(X), expected)
+    assert_array_equal(again.predict(X), fitted.predict(X))
+
+
+@pytest.mark.parametrize("params", [{}, {"loss": "ce"}])
+def test_weights_only_save_load(data, tmp_path, params):
+    X, y = data
+    clf = SSASTCLClassifier(**TINY, **params).fit(X, y)
+    clf.save_weights(tmp_path / "model")
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [
+        "config.json",
+        "weights.pt",
+    ]
+    # the weights file loads with the safe unpickler
+    torch.load(tmp_path / "model" / "weights.pt", weights_only=True)
+    loaded = SSASTCLClassifier.load_weights(tmp_path / "model")
+    assert_array_equal(loaded.decision_function(X), clf.decision_function(X))
+    assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert loaded.threshold_ == clf.threshold_
+    assert loaded.get_params()["loss"] == clf.loss
+
+
+def test_weights_only_save_load_with_frontend(tmp_path):
+    clips, y = _waves()
+    clf = SSASTCLClassifier(**TINY, frontend=_logmel(), pairs_per_epoch=16)
+    clf.fit(clips, y)
+    clf.save_weights(tmp_path / "m")
+    loaded = SSASTCLClassifier.load_weights(tmp_path / "m")
+    assert isinstance(loaded.frontend, LogMel)
+    assert_array_equal(loaded.decision_function(clips), clf.decision_function(clips))
+
+
+def test_resume_from_checkpoint_dir(data, tmp_path):
+    X, y = data
+    params = {**TINY, "checkpoint_dir": tmp_path}
+    interrupted = SSASTCLClassifier(**{**params, "max_epochs": 1}).fit(X, y)
+    assert (tmp_path / "stage1" / "params.pt").exists()
+    resumed = SSASTCLClassifier(**params).fit(X, y)  # 1 more stage I epoch
+    assert len(resumed.history_) == 2
+    assert resumed.history_[0, "train_loss"] == interrupted.history_[0, "train_loss"]
+    # everything done: a new fit only reloads, and scores match
+    again = SSASTCLClassifier(**params).fit(X, y)
+    assert len(again.history_) == 2
+    assert_array_equal(again.decision_function(X), resumed.decision_function(X))
+
+
+def test_pretrained_checkpoint(data, tmp_path):
+    from sklearn_ssastcl.nn import SSASTEncoder, save_ssast_checkpoint
+
+    X, y = data
+    torch.manual_seed(0)
+    enc = SSASTEncoder(
+        None,
+        embed_dim=16,
+        depth=1,
+        num_heads=2,
+        n_mels=8,
+        target_length=32,
+        kernel_size=(4, 4),
+    )
+    path = save_ssast_checkpoint(enc, tmp_path / "tiny.pth")
+    clf = SSASTCLClassifier(**{**TINY, "pretrained": path, "max_epochs": 0})
+    clf.fit(X, y)
+    # no stage I epochs: the encoder keeps the checkpoint's block weights
+    assert_array_equal(
+        clf.encoder_.blocks[0].attn.qkv.weight.detach(),
+        enc.blocks[0].attn.qkv.weight.detach(),
+    )
+    X16 = np.concatenate([X, X[:, :, :8]], axis=2)
+    with pytest.raises(ValueError, match="pretrained on 8 mel bins"):
+        SSASTCLClassifier(**{**TINY, "pretrained": path, "n_mels": 16}).fit(X16, y)
+
+
+def test_verbose_prints_valid_eer(data, capsys):
+    X, y = data
+    SSASTCLClassifier(**{**TINY, "verbose": 1}).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("valid_eer") == 2  # one table per stage
+
+
+# ---------------------------------------------------------------- errors
+def _fit(X, y, **params):
+    return SSASTCLClassifier(**{**TINY, **params}).fit(X, y)
+
+
+def test_errors_on_bad_spectrograms(data):
+    X, y = data
+    with pytest.raises(ValueError, match="3-D"):
+        _fit(X[:, None], y)
+    with pytest.raises(ValueError, match="not a multiple of n_mels=8"):
+        _fit(X.reshape(80, -1)[:, :-3], y)
+    with pytest.raises(ValueError, match="7 mel bins, but n_mels=8"):
+        _fit(X[:, :, :7], y)
+    bad = X.copy()
+    bad[3, 2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _fit(bad, y)
+    bad[3, 2, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        _fit(bad, y)
+
+
+def test_errors_on_bad_labels(data, fitted):
+    X, y = data
+    with pytest.raises(ValueError, match="one class only"):
+        _fit(X, np.full(80, "spoof"))
+    with pytest.raises(ValueError, match=r"pos_label='bonafide' is not among"):
+        _fit(X, np.where(y == "spoof", "fake", "real"))
+    with pytest.raises(ValueError, match="Only binary"):
+        _fit(X, np.arange(80) % 3, pos_label=1)
+    with pytest.raises(ValueError, match=r"labels \['fake'\]"):
+        fitted.score(X, np.where(y == "spoof", "fake", y))
+    with pytest.raises(ValueError, match="both X_val and y_val"):
+        SSASTCLClassifier(**TINY).fit(X, y, X_val=X)
+    with pytest.raises(ValueError, match="validation_split"):
+        _fit(X[:3], y[:3])
+
+
+def test_errors_on_params(data, fitted):
+    from sklearn_ssastcl.augment import RawBoost
+
+    X, y = data
+    with pytest.raises(ValueError, match="needs a frontend"):
+        _fit(X, y, augment=RawBoost())
+    with pytest.raises(ValueError, match="is not a file"):
+        _fit(X, y, pretrained="/nonexistent/ssast.pth")
+    with pytest.raises(ValueError, match="loss"):
+        _fit(X, y, loss="hinge")
+    with pytest.raises(ValueError, match="expecting 128 features"):
+        fitted.decision_function(np.zeros((2, 12, 8), dtype=np.float32))
+
+
+def test_errors_on_bad_waveforms():
+    clips, y = _waves()
+    kw = {"frontend": _logmel(), "pairs_per_epoch": 16}
+    short = list(clips)
+    short[5] = short[5][:100]
+    with pytest.raises(ValueError, match="Clip 5 has 100 samples"):
+        _fit(short, y, **kw)
+    silent = list(clips)
+    silent[2] = np.zeros_like(silent[2])
+    with pytest.raises(ValueError, match="Clip 2 is silent"):
+        _fit(silent, y, **kw)
+    nan = list(clips)
+    nan[1] = nan[1].copy()
+    nan[1][10] = np.nan
+    with pytest.raises(ValueError, match="Clip 1 holds NaN"):
+        _fit(nan, y, **kw)
