@@ -39,7 +39,7 @@ def _short_clip_message(
     n_times: int, sample_rate: float, window: int, where: str
 ) -> str:
     return (
-        f"LogMel got clips of {n_times} samples ({where}{n_times / sample_rate:.3g} s "
+        f"LogMel got clips of {n_times} samples ({where}{n_times / sample_rate:.2f} s "
         f"at {sample_rate:g} Hz); the window needs at least {window}. Pad the clips "
         f"to at least {window} samples (e.g. with np.pad) or drop them."
     )

@@ -198,7 +198,12 @@ class KaldiFbank(nn.Module):
         frames = frames - frames.mean(dim=-1, keepdim=True)
         previous = torch.cat((frames[..., :1], frames[..., :-1]), dim=-1)
         frames = frames - 0.97 * previous
-        frames = frames * self.window.to(dtype)
+        window = self.window
+        if dtype != torch.float32:  # Kaldi computes the window in the input's dtype
+            window = torch.hann_window(
+                self.win_length, periodic=False, dtype=dtype, device=window.device
+            )
+        frames = frames * window
         spectrum = torch.fft.rfft(frames, n=self.n_fft)
         power = torch.view_as_real(spectrum * spectrum.conj())[..., 0].contiguous()
         fb = self.fb.to(dtype)
