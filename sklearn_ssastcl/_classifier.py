@@ -165,11 +165,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 16, 8)).astype(np.float32)
-    >>> y = np.array(["bonafide", "spoof"] * 20)
-    >>> X[y == "spoof", :, 4:] += 2.0
+    >>> X = rng.normal(size=(80, 16, 8)).astype(np.float32)
+    >>> y = np.array(["bonafide", "spoof"] * 40)
+    >>> X[y == "spoof", :, 5:] += 1.5  # spoof: extra high-band energy
     >>> clf = SSASTCLClassifier(embed_dim=16, depth=1, num_heads=2, n_mels=8,
-    ...     kernel_size=(4, 4), max_epochs=2, head_epochs=5, batch_size=8,
+    ...     kernel_size=(4, 4), max_epochs=3, head_epochs=20, batch_size=8,
     ...     random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
