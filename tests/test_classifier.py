@@ -353,3 +353,17 @@ def test_errors_on_bad_waveforms():
     nan[1][10] = np.nan
     with pytest.raises(ValueError, match="Clip 1 holds NaN"):
         _fit(nan, y, **kw)
+
+
+def test_nothing_written_to_disk_by_default(data, tmp_path, monkeypatch):
+    X, y = data
+    monkeypatch.chdir(tmp_path)
+    SSASTCLClassifier(**TINY).fit(X, y)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tags():
+    assert SSASTCLClassifier().__sklearn_tags__().non_deterministic is False
+    tags = SSASTCLClassifier(device="cuda").__sklearn_tags__()
+    assert tags.non_deterministic is True
+    assert tags.classifier_tags.multi_class is False
