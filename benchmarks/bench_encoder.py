@@ -28,7 +28,9 @@ Command::
 
     python benchmarks/bench_encoder.py --sizes tiny base --repeats 5
 
-Writes ``benchmarks/results/encoder_<UTC stamp>.json``.
+``--compile`` times ``torch.compile(encoder)`` (inductor; the first call compiles,
+inside the warm-up) instead of the eager module. ``--threads N`` sets
+``torch.set_num_threads``. Writes ``benchmarks/results/encoder_<UTC stamp>.json``.
 """
 
 from __future__ import annotations
@@ -89,14 +91,15 @@ def bench_size(size: str, args) -> dict:
     flops = encoder_flops(enc)
     x = torch.randn(args.batch_size, args.frames, args.n_mels)
     opt = torch.optim.Adam(enc.parameters(), lr=1e-5)
+    model = torch.compile(enc) if args.compile else enc
 
     def forward():
         with torch.no_grad():
-            enc(x)
+            model(x)
 
     def train_step():
         opt.zero_grad(set_to_none=True)
-        enc(x).mean().backward()
+        model(x).mean().backward()
         opt.step()
 
     rows = {"forward": [], "train": []}
@@ -118,6 +121,7 @@ def bench_size(size: str, args) -> dict:
             )
     out = {
         "size": size,
+        "compiled": args.compile,
         "embed_dim": enc.embed_dim,
         "depth": enc.depth,
         "tokens": enc.n_patches + 2,
@@ -141,6 +145,9 @@ def main(argv=None) -> Path:
     parser.add_argument("--min-time", type=float, default=2.0, help="s per timing")
     parser.add_argument("--mm-size", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--compile", action="store_true", help="time torch.compile(encoder) instead"
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     if args.threads:

@@ -10,7 +10,7 @@ arguments and the same normalisation.
 
 Command (the run reported in benchmarks/results/pretrain_*.json)::
 
-    python benchmarks/bench_pretrain.py --depth 6 --max-epochs 6 --mask-patches 100
+    python benchmarks/bench_pretrain.py --depth 6 --n-samples 600 --max-epochs 5
 
 Writes ``benchmarks/results/pretrain_<UTC stamp>.json`` and ``.png`` (the curve), and
 ``benchmarks/results/ssast_tiny_patch_spoofcorpus.pth`` (released SSAST format) when
@@ -110,10 +110,12 @@ def main(argv=None) -> Path:
     parser.add_argument("--target-length", type=int, default=400)
     parser.add_argument("--n-mels", type=int, default=128)
     parser.add_argument("--mask-patches", type=int, default=100)
-    parser.add_argument("--max-epochs", type=int, default=6)
+    parser.add_argument("--max-epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--n-samples", type=int, default=None, help="subset of clips")
+    parser.add_argument(
+        "--n-samples", type=int, default=None, help="evenly spaced subset of clips"
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--max-mb", type=float, default=15.0)
@@ -122,7 +124,10 @@ def main(argv=None) -> Path:
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = clip_paths(Path(args.corpus), args.parts)[: args.n_samples]
+    paths = clip_paths(Path(args.corpus), args.parts)
+    if args.n_samples and args.n_samples < len(paths):  # evenly spaced subset
+        keep = np.linspace(0, len(paths) - 1, args.n_samples).round().astype(int)
+        paths = [paths[i] for i in keep]
     t0 = time.perf_counter()
     X, source = features(paths, args.target_length, args.n_mels)
     feat_s = time.perf_counter() - t0

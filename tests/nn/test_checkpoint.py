@@ -154,6 +154,7 @@ def test_save_then_load_roundtrip(tmp_path):
     assert sd["module.p_input_fdim"].item() == 128
     assert sd["module.p_input_tdim"].item() == 64
     back = SSASTEncoder.from_pretrained(path, target_length=64).eval()
+    assert all(p.requires_grad and not p.is_meta for p in back.parameters())
     x = torch.randn(2, 64, 128)
     with torch.no_grad():
         assert torch.equal(enc(x), back(x))
