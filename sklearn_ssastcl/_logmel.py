@@ -84,7 +84,10 @@ def _logmel_batch(
     frontend = _frontend(sample_rate, n_mels)
     window, hop = frontend.win_length, frontend.hop_length
     needed = window + (target_length - 1) * hop
-    out = np.zeros((len(clips), target_length, n_mels), dtype=np.float32)
+    normalise = mean is not None
+    # SSAST pads with zeros, then normalises: the padding becomes this value
+    pad = torch.zeros(()).sub_(mean).div_(2 * std).item() if normalise else 0.0
+    out = np.full((len(clips), target_length, n_mels), pad, dtype=np.float32)
     silent = np.zeros(len(clips), dtype=bool)
     floor = math.log(torch.finfo(torch.float32).eps) + 1e-3
     waves = []
@@ -95,24 +98,27 @@ def _logmel_batch(
         wave = wave - wave.mean()  # SSAST: the mean of the whole clip
         if pad_mode == "repeat" and wave.shape[0] < needed:
             wave = wave.repeat(math.ceil(needed / wave.shape[0]))
-        waves.append(wave[:needed])
+        # a copy of the kept part lets a long clip's memory go now
+        waves.append(wave[:needed].clone() if wave.shape[0] > needed else wave)
     with torch.inference_mode():
-        start = 0
-        while start < len(waves):
-            stop = start + max(1, _CHUNK_FRAMES // target_length)
-            part = waves[start:stop]
+        for start in range(0, len(waves), max(1, _CHUNK_FRAMES // target_length)):
+            part = waves[start : start + max(1, _CHUNK_FRAMES // target_length)]
+            stop = start + len(part)
             lengths = torch.tensor([w.shape[0] for w in part])
+            ragged = bool((lengths != lengths[0]).any())
             batch = torch.nn.utils.rnn.pad_sequence(part, batch_first=True)
-            feats = frontend(batch, lengths if len(set(lengths.tolist())) > 1 else None)
-            n_valid = frontend.num_frames(lengths)
-            is_valid = torch.arange(feats.shape[1]) < n_valid[:, None]
-            loudest = feats.masked_fill(~is_valid[..., None], -math.inf).amax((1, 2))
-            silent[start:stop] = (loudest <= floor).numpy()
+            feats = frontend(batch, lengths if ragged else None)
+            loudest = feats.amax(dim=2)  # (clips, frames)
+            if ragged:
+                past_end = (
+                    torch.arange(feats.shape[1])
+                    >= frontend.num_frames(lengths)[:, None]
+                )
+                loudest.masked_fill_(past_end, -math.inf)
+            silent[start:stop] = (loudest.amax(dim=1) <= floor).numpy()
+            if normalise:
+                feats.sub_(mean).div_(2 * std)
             out[start:stop, : feats.shape[1]] = feats.numpy()
-            start = stop
-    if mean is not None:
-        out -= np.float32(mean)
-        out /= np.float32(2 * std)
     return out, silent
 
 
@@ -139,9 +145,10 @@ class LogMel(TransformerMixin, BaseEstimator):
         fills ``target_length`` frames (as ASVspoof raw-waveform systems do).
     normalize : {"ssast", "fit"}, tuple of (float, float) or None, default="ssast"
         Scalar statistics for ``(x - mean) / (2 * std)``: ``"ssast"`` uses SSAST's
-        AudioSet values (mean -4.2677393, std 4.5689974), ``"fit"`` learns them from
-        the padded, un-normalised features in ``fit``, a ``(mean, std)`` tuple gives
-        them, and None leaves the log fbank as is.
+        AudioSet values (mean -4.2677393, std 4.5689974); ``"fit"`` learns them in
+        ``fit`` (mean and standard deviation of all values of the padded,
+        un-normalised features); a ``(mean, std)`` tuple gives them; None leaves the
+        log fbank as it is.
     batch_size : int, default=64
         Clips read and transformed together.
     n_jobs : int, default=None

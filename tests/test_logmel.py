@@ -127,6 +127,19 @@ def test_frontend_lengths_give_each_clip_its_own_frames():
         assert_array_equal(got[i, len(expected) :].numpy(), 0.0)
 
 
+def test_frontend_is_differentiable_and_gives_the_same_values():
+    wave = torch.randn(2, 3000, dtype=torch.float64, requires_grad=True)
+    frontend = KaldiFbank(n_mels=16).double()
+    lengths = torch.tensor([3000, 2000])
+    out = frontend(wave, lengths)
+    out.sum().backward()
+    assert torch.isfinite(wave.grad).all() and wave.grad[1, 2000:].abs().max() == 0
+    with torch.no_grad():
+        assert_allclose(
+            frontend(wave, lengths).numpy(), out.detach().numpy(), atol=1e-12
+        )
+
+
 def test_frontend_errors():
     with pytest.raises(ValueError, match="at least 400"):
         KaldiFbank()(torch.zeros(2, 300))

@@ -9,6 +9,7 @@ their defaults), after SSAST's whole-clip DC removal, but on a whole batch at on
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torchaudio.compliance.kaldi import get_mel_banks
 
@@ -193,30 +194,50 @@ class KaldiFbank(nn.Module):
             past_end = torch.arange(n_times, device=waveform.device) >= lengths[:, None]
             waveform = waveform.masked_fill(past_end, 0.0)
         dtype = waveform.dtype
-        # (batch, n_frames, win_length): a strided view, copied by the next line
-        frames = waveform.unfold(-1, self.win_length, self.hop_length)
-        frames = frames - frames.mean(dim=-1, keepdim=True)
-        previous = torch.cat((frames[..., :1], frames[..., :-1]), dim=-1)
-        frames = frames - 0.97 * previous
+        # Frames of win_length + 1 samples: column 0 holds the sample before each
+        # frame, overwritten below by the frame's first sample (Kaldi's pre-emphasis
+        # replicates it), so one subtraction serves both the frame and its shift.
+        wide = F.pad(waveform, (1, 0)).unfold(-1, self.win_length + 1, self.hop_length)
+        frames = wide - wide[..., 1:].mean(dim=-1, keepdim=True)
+        out_len = frames.shape[1]
         window = self.window
         if dtype != torch.float32:  # Kaldi computes the window in the input's dtype
             window = torch.hann_window(
                 self.win_length, periodic=False, dtype=dtype, device=window.device
             )
-        frames = frames * window
-        spectrum = torch.fft.rfft(frames, n=self.n_fft)
-        power = torch.view_as_real(spectrum * spectrum.conj())[..., 0].contiguous()
-        fb = self.fb.to(dtype)
-        mel = torch.cat(
-            [
-                torch.matmul(power[..., a:b], fb[a:b, k0:k1])
-                for k0, k1, a, b in self._blocks
-            ],
-            dim=-1,
-        )
-        out = mel.clamp_min(EPSILON).log()
+        if torch.is_grad_enabled() and waveform.requires_grad:
+            # the same arithmetic without the in-place writes, so autograd can follow
+            frames = torch.cat((frames[..., 1:2], frames[..., 1:]), dim=-1)
+            emphasised = (frames[..., 1:] - 0.97 * frames[..., :-1]) * window
+            power = torch.fft.rfft(emphasised, n=self.n_fft).abs().pow(2.0)
+            out = self._log_mel(power)
+            if lengths is not None:
+                out = out.masked_fill(self._past_end(out_len, lengths), 0.0)
+            return out
+        frames[..., 0] = frames[..., 1]
+        # pre-emphasis and window written straight into the zero-padded FFT input
+        padded = frames.new_zeros(*frames.shape[:-1], self.n_fft)
+        emphasised = padded[..., : self.win_length]
+        torch.mul(frames[..., :-1], 0.97, out=emphasised)
+        torch.sub(frames[..., 1:], emphasised, out=emphasised)
+        emphasised.mul_(window)
+        spectrum = torch.fft.rfft(padded)
+        power = torch.view_as_real(spectrum.mul_(spectrum.conj()))[..., 0].contiguous()
+        out = self._log_mel(power, inplace=True)
         if lengths is not None:
-            n_valid = self.num_frames(lengths)
-            invalid = torch.arange(out.shape[1], device=out.device) >= n_valid[:, None]
-            out = out.masked_fill(invalid[..., None], 0.0)
+            out.masked_fill_(self._past_end(out_len, lengths), 0.0)
         return out
+
+    def _log_mel(self, power: Tensor, inplace: bool = False) -> Tensor:
+        """``log(max(eps, power @ fb))``, block by block of the sparse mel bank."""
+        fb = self.fb.to(power.dtype)
+        parts = [power[..., a:b] @ fb[a:b, k0:k1] for k0, k1, a, b in self._blocks]
+        mel = torch.cat(parts, dim=-1)
+        if inplace:
+            return mel.clamp_min_(EPSILON).log_()
+        return mel.clamp_min(EPSILON).log()
+
+    def _past_end(self, n_frames: int, lengths: Tensor) -> Tensor:
+        """``(batch, n_frames, 1)`` mask of the frames that reach past a clip's end."""
+        frame = torch.arange(n_frames, device=lengths.device)
+        return (frame >= self.num_frames(lengths)[:, None])[..., None]
