@@ -45,7 +45,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "spoofcorpus-dev"
-DEFAULT_CHECKPOINT = REPO / "benchmarks" / "results" / "ssast_tiny_patch_spoofcorpus.pth"
+DEFAULT_CHECKPOINT = (
+    REPO / "benchmarks" / "results" / "ssast_tiny_patch_spoofcorpus.pth"
+)
 NEURAL = ("ssastcl", "ssastcl_no_ca", "ssastcl_no_aug", "ce")
 BASELINES = ("lfcc_gmm", "logmel_lr")
 SEEN = ("A01", "A02", "A03", "A04")
@@ -67,7 +69,9 @@ def load_corpus(root: Path) -> dict:
         }
     key = read_protocol(root / "keys" / "LA" / "CM" / "trial_metadata.txt")
     codec = dict(zip(key["utterance_id"], key["codec"]))
-    parts["eval"]["codecs"] = np.array([codec.get(u, "none") for u in parts["eval"]["ids"]])
+    parts["eval"]["codecs"] = np.array(
+        [codec.get(u, "none") for u in parts["eval"]["ids"]]
+    )
     return parts
 
 
@@ -76,10 +80,14 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     from sklearn_ssastcl import LogMel, SSASTCLClassifier
     from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
 
-    augment = None if name == "ssastcl_no_aug" else Compose(
-        [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
+    augment = (
+        None
+        if name == "ssastcl_no_aug"
+        else Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
     )
-    pretrained = args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
+    pretrained = (
+        args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
+    )
     return SSASTCLClassifier(
         frontend=LogMel(target_length=args.target_length, pad_mode="repeat"),
         augment=augment,
@@ -134,9 +142,7 @@ def run_lfcc_gmm(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray:
             random_state=seed,
         ).fit(frames)
     test = lfcc_features(data["eval"]["waveforms"])
-    return np.array(
-        [gmms["bonafide"].score(f) - gmms["spoof"].score(f) for f in test]
-    )
+    return np.array([gmms["bonafide"].score(f) - gmms["spoof"].score(f) for f in test])
 
 
 def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray:
@@ -161,7 +167,7 @@ def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray
 
 
 def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
-    """Train one system with one seed in this (fresh) process; return its eval scores."""
+    """Train one system with one seed in this fresh process; return eval scores."""
     import torch
 
     torch.set_num_threads(args.threads)
@@ -199,14 +205,17 @@ def _subsample(data: dict, n: int, seed: int) -> dict:
     for part, d in data.items():
         idx = np.sort(rng.permutation(len(d["labels"]))[:n])
         out[part] = {
-            k: ([v[i] for i in idx] if isinstance(v, list) else v[idx]) for k, v in d.items()
+            k: ([v[i] for i in idx] if isinstance(v, list) else v[idx])
+            for k, v in d.items()
         }
     return out
 
 
 def _jsonable(params: dict) -> dict:
-    return {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
-            for k, v in params.items()}
+    return {
+        k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+        for k, v in params.items()
+    }
 
 
 def summarise(data_eval: dict, scores: np.ndarray) -> dict:
@@ -239,11 +248,12 @@ def summarise(data_eval: dict, scores: np.ndarray) -> dict:
 def markdown_table(summary: dict) -> str:
     """Mean and spread over seeds, one row per system, in percent."""
     lines = [
-        "| system | EER all | EER seen (A01-A04) | EER unseen (A05-A06) | train time (s) "
-        "| peak RSS (MB) | seeds |",
+        "| system | EER all | EER seen (A01-A04) | EER unseen (A05-A06) "
+        "| train time (s) | peak RSS (MB) | seeds |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, runs in summary.items():
+
         def cell(key):
             vals = np.array([r[key] for r in runs if r[key] is not None]) * 100
             return f"{vals.mean():.2f} ± {vals.std(ddof=1) if len(vals) > 1 else 0:.2f}"
@@ -259,7 +269,10 @@ def markdown_table(summary: dict) -> str:
 
 def per_attack_table(summary: dict) -> str:
     attacks = sorted({a for runs in summary.values() for a in runs[0]["per_attack"]})
-    lines = ["| system | " + " | ".join(attacks) + " |", "|---" * (len(attacks) + 1) + "|"]
+    lines = [
+        "| system | " + " | ".join(attacks) + " |",
+        "|---" * (len(attacks) + 1) + "|",
+    ]
     for name, runs in summary.items():
         cells = []
         for a in attacks:
@@ -290,12 +303,19 @@ def plot_det(data_eval: dict, first_scores: dict, path: Path) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--systems", nargs="+", default=[*NEURAL, *BASELINES],
-                        choices=[*NEURAL, *BASELINES])
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        default=[*NEURAL, *BASELINES],
+        choices=[*NEURAL, *BASELINES],
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--pretrained", default=str(DEFAULT_CHECKPOINT),
-                        help="SSAST checkpoint to start the encoder from (if the file "
-                        "exists; else random init with --depth blocks)")
+    parser.add_argument(
+        "--pretrained",
+        default=str(DEFAULT_CHECKPOINT),
+        help="SSAST checkpoint to start the encoder from (if the file "
+        "exists; else random init with --depth blocks)",
+    )
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--target-length", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=6)
@@ -305,8 +325,11 @@ def main(argv=None) -> int:
     parser.add_argument("--patience", type=int, default=None)
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--quick", action="store_true",
-                        help="subsample each part and train 1 epoch: a smoke test")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="subsample each part and train 1 epoch: a smoke test",
+    )
     parser.add_argument("--quick-clips", type=int, default=80)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
@@ -325,21 +348,28 @@ def main(argv=None) -> int:
         for seed in args.seeds:
             with ctx.Pool(1) as pool:  # a fresh process: its peak RSS is this run's
                 info = pool.apply(run_one, (name, seed, args))
-            eval_part = data["eval"] if not args.quick else _subsample(
-                data, args.quick_clips, seed)["eval"]
+            eval_part = (
+                data["eval"]
+                if not args.quick
+                else _subsample(data, args.quick_clips, seed)["eval"]
+            )
             assert list(eval_part["ids"]) == info["eval_ids"]
             scores = np.array(info["scores"])
             result = summarise(eval_part, scores)
-            result.update(seconds=info["seconds"], peak_rss_mb=info["peak_rss_mb"],
-                          seed=seed)
+            result.update(
+                seconds=info["seconds"], peak_rss_mb=info["peak_rss_mb"], seed=seed
+            )
             summary[name].append(result)
             raw[name][seed] = info["scores"]
             if seed == args.seeds[0]:
                 first_scores[name] = scores
-            print(f"{name:15s} seed {seed}: EER {100 * result['eer']:.2f} %  "
-                  f"seen {100 * (result['eer_seen'] or 0):.2f} %  "
-                  f"unseen {100 * (result['eer_unseen'] or 0):.2f} %  "
-                  f"({info['seconds']:.0f} s, {info['peak_rss_mb']:.0f} MB)", flush=True)
+            print(
+                f"{name:15s} seed {seed}: EER {100 * result['eer']:.2f} %  "
+                f"seen {100 * (result['eer_seen'] or 0):.2f} %  "
+                f"unseen {100 * (result['eer_unseen'] or 0):.2f} %  "
+                f"({info['seconds']:.0f} s, {info['peak_rss_mb']:.0f} MB)",
+                flush=True,
+            )
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     tag = "quick" if args.quick else "full"
@@ -347,22 +377,30 @@ def main(argv=None) -> int:
         "benchmark": "bench_eer",
         "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
         "machine": machine_info(),
-        "params": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "params": {
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
         "note": "spoofcorpus-dev (train -> select on dev -> eval); not ASVspoof",
         "results": summary,
         "scores": raw,
     }
     json_path = args.out / f"eer_{tag}_{stamp}.json"
     json_path.write_text(json.dumps(record, indent=1))
-    md = (f"Machine: {record['machine']['processor']}, {record['machine']['platform']}, "
-          f"torch {record['machine']['torch']}, {args.threads} threads.\n"
-          f"Command: `{record['command']}`\n\nEER in % on eval, mean ± std over seeds "
-          f"{args.seeds}:\n\n{markdown_table(summary)}\n\nPer attack (mean over seeds, %):"
-          f"\n\n{per_attack_table(summary)}\n")
+    md = (
+        f"Machine: {record['machine']['processor']}, {record['machine']['platform']}, "
+        f"torch {record['machine']['torch']}, {args.threads} threads.\n"
+        f"Command: `{record['command']}`\n\nEER in % on eval, mean ± std over seeds "
+        f"{args.seeds}:\n\n{markdown_table(summary)}\n\n"
+        f"Per attack (mean over seeds, %):\n\n{per_attack_table(summary)}\n"
+    )
     (args.out / f"eer_{tag}_{stamp}.md").write_text(md)
-    plot_det(data["eval"] if not args.quick else _subsample(
-        data, args.quick_clips, args.seeds[0])["eval"], first_scores,
-        args.out / f"eer_{tag}_det.png")
+    plot_det(
+        data["eval"]
+        if not args.quick
+        else _subsample(data, args.quick_clips, args.seeds[0])["eval"],
+        first_scores,
+        args.out / f"eer_{tag}_det.png",
+    )
     print(md)
     print(f"Results written to {json_path}")
     return 0

@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 
 
 def check_device(device: str) -> str:
-    """Resolve ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` to a torch device string.
+    """Resolve ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` to a device string.
 
     Parameters
     ----------
@@ -67,7 +67,8 @@ def show_versions() -> None:
     import importlib
 
     info = machine_info()
-    for name in ("numpy", "scipy", "sklearn", "skorch", "torchaudio", "pandas", "optuna"):
+    names = ("numpy", "scipy", "sklearn", "skorch", "torchaudio", "pandas", "optuna")
+    for name in names:
         try:
             info[name] = importlib.import_module(name).__version__
         except ImportError:  # pragma: no cover - optional at run time

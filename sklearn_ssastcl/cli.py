@@ -1,4 +1,4 @@
-"""Command line: ``ssastcl {demo,train,score,evaluate}`` (also ``python -m sklearn_ssastcl``).
+"""The ``ssastcl`` command line (also ``python -m sklearn_ssastcl``).
 
 The commands only parse arguments and call the library; all logic lives there.
 """
@@ -58,9 +58,9 @@ def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: 
     missing = [p for p in frame["path"] if not Path(p).is_file()]
     if missing:
         raise CLIError(
-            f"{len(missing)} of {len(frame)} utterances of {protocol} have no audio file "
-            f"in {audio_dir} (first: {missing[0]}). Check that --audio-dir is the folder "
-            "holding this protocol's audio (e.g. ASVspoof2019_LA_train/flac)."
+            f"{len(missing)} of {len(frame)} utterances of {protocol} have no audio "
+            f"file in {audio_dir} (first: {missing[0]}). Check that --audio-dir is the "
+            "folder holding this protocol's audio (e.g. ASVspoof2019_LA_train/flac)."
         )
     if "label" not in frame or frame["label"].isna().any():
         raise CLIError(f"{protocol} has no bonafide/spoof labels; training needs them.")
@@ -134,8 +134,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     X_eval = [w for w, t in zip(waves, train) if not t]
     y_train, y_eval = sample.labels[train], sample.labels[~train]
     print(
-        f"Shipped sample: {len(X_train)} training clips, {len(X_eval)} evaluation clips "
-        f"({int(np.sum(y_eval == 'bonafide'))} bona fide) at {sample.sample_rate} Hz."
+        f"Shipped sample: {len(X_train)} training clips, {len(X_eval)} evaluation "
+        f"clips ({int(np.sum(y_eval == 'bonafide'))} bona fide) "
+        f"at {sample.sample_rate} Hz."
     )
     pipe = Pipeline(
         [
@@ -205,7 +206,9 @@ def _score_inputs(args: argparse.Namespace):
 
     if args.protocol is not None:
         if args.audio_dir is None:
-            raise CLIError("--protocol needs --audio-dir (the folder of the audio files).")
+            raise CLIError(
+                "--protocol needs --audio-dir (the folder of the audio files)."
+            )
         frame = read_protocol(args.protocol, audio_dir=args.audio_dir)
         missing = [p for p in frame["path"] if not Path(p).is_file()]
         if missing:
@@ -221,7 +224,9 @@ def _score_inputs(args: argparse.Namespace):
         if item.is_dir():
             found = sorted(p for p in item.rglob("*") if p.suffix in AUDIO_EXTENSIONS)
             if not found:
-                raise CLIError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) in {item}")
+                raise CLIError(
+                    f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) in {item}"
+                )
             paths.extend(found)
         elif item.suffix == ".txt" or item.suffix == ".lst":
             for line in item.read_text().split():
@@ -233,7 +238,9 @@ def _score_inputs(args: argparse.Namespace):
         else:
             raise CLIError(f"no such file or folder: {item}")
     if not paths:
-        raise CLIError("give --protocol and --audio-dir, or audio files / folders to score.")
+        raise CLIError(
+            "give --protocol and --audio-dir, or audio files / folders to score."
+        )
     return [p.stem for p in paths], [str(p) for p in paths], None
 
 
@@ -273,7 +280,9 @@ def _read_asv_scores(path: Path):
     table.columns = ["source", "key", "score"]
     bad = sorted(set(table["key"]) - {"target", "nontarget", "spoof"})
     if bad:
-        raise CLIError(f"{path}: unknown ASV keys {bad}; expected target/nontarget/spoof.")
+        raise CLIError(
+            f"{path}: unknown ASV keys {bad}; expected target/nontarget/spoof."
+        )
     table["score"] = table["score"].astype(float)
     return table
 
@@ -294,8 +303,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     merged = key.merge(scores[["utterance_id", "score"]], on="utterance_id")
     if len(merged) < len(key):
         print(
-            f"warning: {len(key) - len(merged)} utterances of the protocol have no score; "
-            "they are left out.",
+            f"warning: {len(key) - len(merged)} utterances of the protocol have no "
+            "score; they are left out.",
             file=sys.stderr,
         )
     y, s = merged["label"].to_numpy(), merged["score"].to_numpy()
@@ -338,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
-    demo.add_argument("--epochs", type=int, default=3, help="stage I epochs (default 3)")
+    demo.add_argument(
+        "--epochs", type=int, default=3, help="stage I epochs (default 3)"
+    )
     demo.add_argument(
         "--target-length", type=int, default=200, help="frames per clip (default 200)"
     )
@@ -346,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no epoch table")
     demo.set_defaults(func=cmd_demo)
 
-    train = sub.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
+    train = sub.add_parser(
+        "train", help=cmd_train.__doc__, description=cmd_train.__doc__
+    )
     train.add_argument(
         "--protocol", type=_existing_file, required=True, help="training protocol file"
     )
@@ -359,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="development protocol, for early stopping and the decision threshold "
         "(default: a stratified 10 %% split of the training set)",
     )
-    train.add_argument("--dev-audio-dir", type=_existing_dir, help="folder of its audio")
+    train.add_argument(
+        "--dev-audio-dir", type=_existing_dir, help="folder of its audio"
+    )
     train.add_argument(
         "--out", type=Path, required=True, help="where to save the model (joblib)"
     )
@@ -369,7 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON file of SSASTCLClassifier parameters (and a 'frontend' dict of "
         "LogMel parameters) that replace the recipe's; options below override it",
     )
-    train.add_argument("--model-size", choices=["tiny", "small", "base"])
+    train.add_argument(
+        "--model-size", choices=["tiny", "small", "base"], help="encoder size"
+    )
     train.add_argument("--pretrained", help="SSAST checkpoint (released format)")
     train.add_argument(
         "--loss", choices=["contrastive", "ce"], help="SSAST-CL or the CE baseline"
@@ -380,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--epochs", type=int, help="stage I epochs")
     train.add_argument("--head-epochs", type=int, help="stage II (MLP head) epochs")
-    train.add_argument("--batch-size", type=int)
+    train.add_argument("--batch-size", type=int, help="pairs per stage I batch")
     train.add_argument("--lr", type=float, help="stage I learning rate")
     train.add_argument("--target-length", type=int, help="frames per clip")
     train.add_argument(
@@ -397,8 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no epoch table")
     train.set_defaults(func=cmd_train)
 
-    score = sub.add_parser("score", help=cmd_score.__doc__, description=cmd_score.__doc__)
-    score.add_argument("--model", type=_existing_file, required=True)
+    score = sub.add_parser(
+        "score", help=cmd_score.__doc__, description=cmd_score.__doc__
+    )
+    score.add_argument(
+        "--model", type=_existing_file, required=True, help="model saved by train"
+    )
     score.add_argument("--protocol", type=_existing_file, help="protocol or trial list")
     score.add_argument("--audio-dir", type=_existing_dir, help="folder of its audio")
     score.add_argument(
@@ -419,14 +440,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__
     )
-    evaluate.add_argument("--scores", type=_existing_file, required=True)
+    evaluate.add_argument(
+        "--scores", type=_existing_file, required=True, help="score file (2019 or 2021)"
+    )
     evaluate.add_argument(
         "--protocol", type=_existing_file, required=True, help="protocol or key file"
     )
     evaluate.add_argument(
         "--asv-scores", type=_existing_file, help="ASV score file, for min t-DCF"
     )
-    evaluate.add_argument("--tdcf-version", choices=["2019", "2021"], default="2021")
+    evaluate.add_argument(
+        "--tdcf-version",
+        choices=["2019", "2021"],
+        default="2021",
+        help="t-DCF definition (default 2021)",
+    )
     evaluate.add_argument("--det-png", type=Path, help="draw the DET curve to this PNG")
     evaluate.set_defaults(func=cmd_evaluate)
     return parser

@@ -1,0 +1,226 @@
+"""The ``ssastcl`` command line on a tiny corpus in the ASVspoof layout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sklearn_ssastcl.cli import build_parser, main
+from sklearn_ssastcl.datasets import load_spoof_sample, read_scores
+from sklearn_ssastcl.metrics import eer_score
+
+TINY_CONFIG = {
+    "model_size": None,
+    "embed_dim": 16,
+    "depth": 1,
+    "num_heads": 2,
+    "kernel_size": [16, 16],
+    "max_epochs": 1,
+    "head_epochs": 3,
+    "batch_size": 8,
+    "frontend": {"target_length": 48},
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The shipped sample written out as a small ASVspoof 2019 LA corpus."""
+    root = tmp_path_factory.mktemp("corpus")
+    sample = load_spoof_sample()
+    protocols = root / "LA" / "ASVspoof2019_LA_cm_protocols"
+    protocols.mkdir(parents=True)
+    names = {"train": "train.trn", "eval": "eval.trl"}
+    for part in ("train", "eval"):
+        audio = root / "LA" / f"ASVspoof2019_LA_{part}" / "flac"
+        audio.mkdir(parents=True)
+        lines = []
+        for i in np.flatnonzero(sample.subset == part):
+            utt = sample.utterance_ids[i]
+            sf.write(audio / f"{utt}.flac", sample.waveforms[i], sample.sample_rate)
+            lines.append(
+                f"{sample.speakers[i]} {utt} - {sample.attacks[i]} {sample.labels[i]}"
+            )
+        (protocols / f"ASVspoof2019.LA.cm.{names[part]}.txt").write_text(
+            "\n".join(lines) + "\n"
+        )
+    config = root / "tiny.json"
+    config.write_text(json.dumps(TINY_CONFIG))
+    return root
+
+
+def _paths(root, part):
+    name = {"train": "train.trn", "eval": "eval.trl"}[part]
+    protocol = (
+        root / "LA" / "ASVspoof2019_LA_cm_protocols" / f"ASVspoof2019.LA.cm.{name}.txt"
+    )
+    return protocol, root / "LA" / f"ASVspoof2019_LA_{part}" / "flac"
+
+
+@pytest.fixture(scope="module")
+def trained(corpus):
+    protocol, audio = _paths(corpus, "train")
+    model = corpus / "model.joblib"
+    status = main(
+        [
+            "train",
+            "--protocol",
+            str(protocol),
+            "--audio-dir",
+            str(audio),
+            "--config",
+            str(corpus / "tiny.json"),
+            "--augment",
+            "none",
+            "--out",
+            str(model),
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    return model
+
+
+def test_every_command_documents_its_options(capsys):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {"demo", "train", "score", "evaluate"}
+    for name, subparser in sub.choices.items():
+        text = subparser.format_help()
+        for action in subparser._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{name} {action.option_strings} has no help"
+        assert "usage: ssastcl " + name in text
+
+
+def test_module_entry_point_prints_help():
+    out = subprocess.run(
+        [sys.executable, "-m", "sklearn_ssastcl", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "train" in out and "score" in out and "evaluate" in out
+
+
+def test_train_score_evaluate_round_trip(corpus, trained, tmp_path, capsys):
+    protocol, audio = _paths(corpus, "eval")
+    scores_path = tmp_path / "scores.txt"
+    assert (
+        main(
+            [
+                "score",
+                "--model",
+                str(trained),
+                "--protocol",
+                str(protocol),
+                "--audio-dir",
+                str(audio),
+                "--out",
+                str(scores_path),
+                "--format",
+                "2019",
+            ]
+        )
+        == 0
+    )
+    scores = read_scores(scores_path)
+    sample = load_spoof_sample()
+    keep = sample.subset == "eval"
+    assert list(scores["utterance_id"]) == list(sample.utterance_ids[keep])
+    assert list(scores["label"]) == list(sample.labels[keep])
+    expected = eer_score(scores["label"], scores["score"].to_numpy())
+
+    det = tmp_path / "det.png"
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "evaluate",
+                "--scores",
+                str(scores_path),
+                "--protocol",
+                str(protocol),
+                "--det-png",
+                str(det),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert f"EER: {100 * expected:.2f} %" in out
+    assert "A05" in out and "pooled" in out
+    assert det.stat().st_size > 1000
+
+
+def test_score_single_files_and_folders_in_2021_format(corpus, trained, tmp_path):
+    _, audio = _paths(corpus, "eval")
+    files = sorted(audio.glob("*.flac"))
+    out_one = tmp_path / "one.txt"
+    assert (
+        main(["score", "--model", str(trained), str(files[0]), "--out", str(out_one)])
+        == 0
+    )
+    one = out_one.read_text().split()
+    assert one[0] == files[0].stem and len(one) == 2
+    out_dir = tmp_path / "dir.txt"
+    assert (
+        main(["score", "--model", str(trained), str(audio), "--out", str(out_dir)]) == 0
+    )
+    table = read_scores(out_dir)
+    assert len(table) == len(files)
+    row = table.set_index("utterance_id").loc[files[0].stem, "score"]
+    assert row == pytest.approx(float(one[1]))
+
+
+def test_missing_audio_is_a_clear_error(corpus, tmp_path, capsys):
+    protocol, _ = _paths(corpus, "train")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status = main(
+        [
+            "train",
+            "--protocol",
+            str(protocol),
+            "--audio-dir",
+            str(empty),
+            "--out",
+            str(tmp_path / "m.joblib"),
+        ]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "have no audio file" in err and "--audio-dir" in err
+
+
+def test_unknown_utterance_in_scores_is_a_clear_error(corpus, tmp_path, capsys):
+    protocol, _ = _paths(corpus, "eval")
+    scores = tmp_path / "bad.txt"
+    scores.write_text("LA_E_0000000 0.5\n")
+    assert main(["evaluate", "--scores", str(scores), "--protocol", str(protocol)]) == 2
+    assert "not in" in capsys.readouterr().err
+
+
+def test_missing_file_is_rejected_by_the_parser(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "evaluate",
+                "--scores",
+                str(tmp_path / "nope.txt"),
+                "--protocol",
+                str(tmp_path / "nope2.txt"),
+            ]
+        )
+    assert info.value.code == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_protocol_without_audio_dir_is_an_error(corpus, trained, capsys):
+    protocol, _ = _paths(corpus, "eval")
+    assert main(["score", "--model", str(trained), "--protocol", str(protocol)]) == 2
+    assert "--audio-dir" in capsys.readouterr().err
