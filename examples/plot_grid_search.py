@@ -1,7 +1,7 @@
 """
-===========================================
+=========================================
 Tuning SSAST-CL with GridSearchCV and EER
-===========================================
+=========================================
 
 Search over :class:`~sklearn_ssastcl.SSASTCLClassifier` settings with scikit-learn's
 :class:`~sklearn.model_selection.GridSearchCV`, scoring each candidate with

@@ -1,7 +1,7 @@
 """
-=============================================
+=========================================
 Tuning SSAST-CL with Optuna, with pruning
-=============================================
+=========================================
 
 Tune the learning rate and the cross-attention weight ``alpha`` of
 :class:`~sklearn_ssastcl.SSASTCLClassifier` with an `Optuna <https://optuna.org>`_
