@@ -14,7 +14,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring
+from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -24,6 +24,7 @@ from sklearn_ssastcl._net import (
     ProbeEER,
     RestoreBest,
     SetEpoch,
+    WarmupCosine,
     embed_batches,
     valid_eer,
 )
@@ -114,6 +115,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Embeddings per batch in the frozen stage II.
     lr : float, default=1e-4
         Adam learning rate of the encoder.
+    lr_schedule : {"cosine"} or None, default=None
+        Learning-rate schedule of the encoder training (stage I, the CE baseline,
+        an unfrozen stage II), stepped per batch: "cosine" warms up linearly over
+        ``warmup_epochs`` then decays to 0 by the last epoch (METHOD.md 3.5);
+        None keeps ``lr`` constant.
+    warmup_epochs : float, default=1.0
+        Linear warm-up length in epochs (fractions allowed) for
+        ``lr_schedule="cosine"``.
     head_lr : float, default=1e-3
         Adam learning rate of the head.
     weight_decay : float, default=5e-7
@@ -204,6 +213,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "head_batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine"}), None],
+        "warmup_epochs": [Interval(Real, 0, None, closed="left")],
         "head_lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), tuple, list, dict, None],
@@ -246,6 +257,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         batch_size=16,
         head_batch_size=256,
         lr=1e-4,
+        lr_schedule=None,
+        warmup_epochs=1.0,
         head_lr=1e-3,
         weight_decay=5e-7,
         class_weight="balanced",
@@ -284,6 +297,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.head_batch_size = head_batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.warmup_epochs = warmup_epochs
         self.head_lr = head_lr
         self.weight_decay = weight_decay
         self.class_weight = class_weight
@@ -487,6 +502,19 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             return torch.tensor(len(is_bona) / (2 * counts), dtype=torch.float32)
         return torch.tensor(self.class_weight, dtype=torch.float32)
 
+    def _schedule(self, n_items: int, epochs: int) -> list:
+        """``[("lr_scheduler", LRScheduler)]`` for ``lr_schedule``, or ``[]``."""
+        if self.lr_schedule is None or epochs == 0:
+            return []
+        steps = -(-int(n_items) // self.batch_size)  # batches per epoch
+        factor = WarmupCosine(round(self.warmup_epochs * steps), epochs * steps)
+        scheduler = LRScheduler(
+            policy=torch.optim.lr_scheduler.LambdaLR,
+            lr_lambda=factor,
+            step_every="batch",
+        )
+        return [("lr_scheduler", scheduler)]
+
     def _callbacks(self, stage, have_valid, extra=()):
         """Shared callbacks; returns ``(callbacks, restore)``."""
         callbacks = [("set_epoch", SetEpoch()), *extra]
@@ -661,7 +689,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         sampler = PairSampler(y_train, attacks, tuple(self.pair_mix))
         n_pairs = self.pairs_per_epoch or 4 * int(y_train.sum())
         dataset = EpochPairDataset(source, sampler, n_pairs, seed=seed)
-        extra = []
+        extra = self._schedule(n_pairs, self.max_epochs)
         have_valid = Xv is not None
         if have_valid:
             extra.append(("valid_eer", ProbeEER(X_train, y_train, Xv, val_bona)))
@@ -709,6 +737,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         }
         y_int = y_train.astype(np.int64)
         if end_to_end:
+            epochs = self.max_epochs if self.loss == "ce" else self.head_epochs
+            kwargs["callbacks"] = self._callbacks(
+                "head", have_valid, [*extra, *self._schedule(len(y_int), epochs)]
+            )
             head = (
                 LinearHead(encoder.embed_dim)
                 if self.loss == "ce"
@@ -719,7 +751,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 EncoderClassifier(encoder, head),
                 lr=self.lr,
                 optimizer__param_groups=[("head.*", {"lr": self.head_lr})],
-                max_epochs=self.max_epochs if self.loss == "ce" else self.head_epochs,
+                max_epochs=epochs,
                 batch_size=self.batch_size,
                 train_split=None if valid is None else predefined_split(valid),
                 spec_augment=self.spec_augment,

@@ -7,6 +7,7 @@ step computes (SpecAugment on the batch, the three-branch contrastive loss).
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import torch
@@ -16,6 +17,32 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from sklearn_ssastcl.metrics import compute_eer
+
+
+class WarmupCosine:
+    """LambdaLR factor: linear warm-up over ``warmup_steps``, then cosine to 0.
+
+    ``factor(step) = (step + 1) / warmup_steps`` while ``step < warmup_steps``,
+    then ``0.5 * (1 + cos(pi * p))`` with ``p`` the share of the remaining steps
+    done (clipped to 1). A picklable callable, unlike a lambda.
+
+    Examples
+    --------
+    >>> f = WarmupCosine(warmup_steps=2, total_steps=6)
+    >>> [round(f(s), 3) for s in range(7)]
+    [0.5, 1.0, 1.0, 0.854, 0.5, 0.146, 0.0]
+    """
+
+    def __init__(self, warmup_steps: int, total_steps: int) -> None:
+        self.warmup_steps = int(warmup_steps)
+        self.total_steps = max(int(total_steps), 1)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        span = max(self.total_steps - self.warmup_steps, 1)
+        progress = min((step - self.warmup_steps) / span, 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def eer_from_logits(logits, is_bonafide) -> float:

@@ -333,8 +333,53 @@ def test_errors_on_params(data, fitted):
         _fit(X, y, pretrained="/nonexistent/ssast.pth")
     with pytest.raises(ValueError, match="loss"):
         _fit(X, y, loss="hinge")
+    with pytest.raises(ValueError, match="lr_schedule"):
+        _fit(X, y, lr_schedule="step")
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        _fit(X, y, lr_schedule="cosine", warmup_epochs=-1)
     with pytest.raises(ValueError, match="expecting 128 features"):
         fitted.decision_function(np.zeros((2, 12, 8), dtype=np.float32))
+
+
+def test_warmup_cosine_factor_by_hand():
+    from sklearn_ssastcl._net import WarmupCosine
+
+    f = WarmupCosine(warmup_steps=4, total_steps=12)
+    # warm-up: 1/4 .. 4/4; then 0.5 * (1 + cos(pi * k / 8)) for k = 0..8
+    expected = [0.25, 0.5, 0.75, 1.0]
+    expected += [0.5 * (1 + np.cos(np.pi * k / 8)) for k in range(9)]
+    assert_allclose([f(s) for s in range(13)], expected, atol=1e-12)
+    assert f(100) == 0.0
+    assert WarmupCosine(0, 5)(0) == 1.0
+
+
+@pytest.mark.parametrize("loss", ["contrastive", "ce"])
+def test_cosine_schedule_steps_per_batch(data, loss):
+    X, y = data
+    lr, n_pairs = 1e-2, 24  # 3 batches of 8 per epoch, 2 epochs
+    clf = _fit(
+        X,
+        y,
+        loss=loss,
+        lr=lr,
+        pairs_per_epoch=n_pairs,
+        lr_schedule="cosine",
+        warmup_epochs=1,
+    )
+    net = clf.encoder_net_ if loss == "contrastive" else clf.head_net_
+    scheduler = dict(net.callbacks_)["lr_scheduler"].lr_scheduler_
+    n_items = n_pairs if loss == "contrastive" else int(0.9 * len(y))
+    steps = -(-n_items // 8)
+    # after all 2 * steps batches the cosine has reached 0
+    assert scheduler.last_epoch == 2 * steps
+    for group in net.optimizer_.param_groups:  # encoder (and head) groups
+        assert group["lr"] == pytest.approx(0.0, abs=1e-12)
+    # the constant schedule leaves lr untouched and adds no callback
+    plain = _fit(X, y, loss=loss, lr=lr, pairs_per_epoch=n_pairs)
+    plain_net = plain.encoder_net_ if loss == "contrastive" else plain.head_net_
+    assert "lr_scheduler" not in dict(plain_net.callbacks_)
+    lrs = {group["lr"] for group in plain_net.optimizer_.param_groups}
+    assert lrs == ({lr} if loss == "contrastive" else {lr, clf.head_lr})
 
 
 def test_errors_on_bad_waveforms():

@@ -1,0 +1,204 @@
+"""Tune SSASTCLClassifier on the spoofcorpus-dev DEV part (eval is never read).
+
+Trains on the train part, passes dev as ``X_val`` (as ``bench_eer.py`` does: best-epoch
+selection and threshold on dev) and records, per configuration, the dev EER of
+``decision_function``, the fit time, the stage-I probe EER per epoch and the dev EER
+of a logistic regression on the encoder's pooled embeddings. Because dev also selects
+the best epoch, the neural dev EERs are slightly optimistic; the CE and contrastive
+variants share that bias, the log-mel baseline (``--baseline``) does not select.
+
+Features (log-mel, ``LogMel(target_length=300, pad_mode="repeat")``, no waveform
+augmentation) are computed once and cached in ``--cache``. One configuration per
+process, ``torch.set_num_threads(1)``; run two processes side by side at most (the
+2-core machine is shared, so compare fit times within one batch of runs only).
+
+Commands::
+
+    python benchmarks/tune_dev.py --baseline
+    python benchmarks/tune_dev.py --name frame64 --config '{"kernel_size": [128, 2]}'
+    python benchmarks/tune_dev.py --report    # results/tune_dev_<stamp>.md/.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "data" / "spoofcorpus-dev"
+LOG = REPO / "benchmarks" / "results" / "tune_dev_runs.jsonl"
+
+
+def features(cache: Path, target_length: int, pad_mode: str) -> dict:
+    """Train and dev log-mel features and labels (cached as .npz)."""
+    path = cache / f"feat_{target_length}_{pad_mode}.npz"
+    if not path.exists():
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from bench_eer import load_corpus
+
+        from sklearn_ssastcl import LogMel
+
+        data = load_corpus(CORPUS)
+        logmel = LogMel(target_length=target_length, pad_mode=pad_mode)
+        out = {}
+        for part in ("train", "dev"):  # never eval
+            out[f"{part}_X"] = logmel.transform(data[part]["waveforms"])
+            out[f"{part}_y"] = data[part]["labels"]
+            out[f"{part}_a"] = data[part]["attacks"]
+        cache.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **out)
+    d = np.load(path, allow_pickle=True)
+    return {k: d[k] for k in d.files}
+
+
+def dev_eer(y, scores) -> float:
+    from sklearn_ssastcl.metrics import compute_eer
+
+    bona = np.asarray(y) == "bonafide"
+    return float(compute_eer(scores[bona], scores[~bona])[0])
+
+
+def lr_dev_eer(f_train, y_train, f_dev, y_dev) -> float:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+    model.fit(f_train, y_train == "bonafide")
+    return dev_eer(y_dev, model.decision_function(f_dev))
+
+
+def run(args) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    from sklearn_ssastcl import SSASTCLClassifier
+    from sklearn_ssastcl._net import embed_batches
+
+    d = features(args.cache, args.target_length, args.pad_mode)
+    if args.baseline:
+
+        def stats(X):
+            return np.concatenate([X.mean(axis=1), X.std(axis=1)], axis=1)
+
+        start = time.perf_counter()
+        f_train, f_dev = stats(d["train_X"]), stats(d["dev_X"])
+        eer = lr_dev_eer(f_train, d["train_y"], f_dev, d["dev_y"])
+        return {"dev_eer": eer, "fit_seconds": time.perf_counter() - start}
+    params = {
+        "model_size": None,
+        "embed_dim": 64,
+        "depth": 2,
+        "num_heads": 1,
+        "random_state": args.seed,
+    }
+    params.update(json.loads(args.config))
+    for key in ("kernel_size", "stride", "pair_mix"):
+        if isinstance(params.get(key), list):
+            params[key] = tuple(params[key])
+    clf = SSASTCLClassifier(**params)
+    start = time.perf_counter()
+    clf.fit(
+        d["train_X"],
+        d["train_y"],
+        X_val=d["dev_X"],
+        y_val=d["dev_y"],
+        attacks=d["train_a"],
+    )
+    fit_seconds = time.perf_counter() - start
+    scores = clf.decision_function(d["dev_X"])
+    z_train = embed_batches(clf.encoder_, d["train_X"])
+    z_dev = embed_batches(clf.encoder_, d["dev_X"])
+    history = clf.history_
+    return {
+        "dev_eer": dev_eer(d["dev_y"], scores),
+        "dev_eer_lr_on_embeddings": lr_dev_eer(
+            z_train, d["train_y"], z_dev, d["dev_y"]
+        ),
+        "fit_seconds": fit_seconds,
+        "stage1_valid_eer": [row.get("valid_eer") for row in history],
+        "stage1_train_loss": [row.get("train_loss") for row in history],
+        "head_valid_eer_best": min(
+            (row["valid_eer"] for row in clf.head_net_.history if "valid_eer" in row),
+            default=None,
+        ),
+        "params": {k: repr(v) for k, v in params.items()},
+    }
+
+
+def report(out: Path) -> None:
+    from sklearn_ssastcl._utils import machine_info
+
+    rows = [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()]
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    record = {
+        "benchmark": "tune_dev",
+        "command": "python benchmarks/tune_dev.py --report",
+        "machine": machine_info(),
+        "note": (
+            "train on train, select (best epoch, threshold) on dev, dev EER; eval "
+            "never read. Shared 2-core CPU, 1 thread per run, up to 2 runs side by "
+            "side plus other engineers' jobs: fit times are rough; compare within a batch."
+        ),
+        "runs": rows,
+    }
+    (out / f"tune_dev_{stamp}.json").write_text(json.dumps(record, indent=1))
+    lines = [
+        "# SSAST-CL tuning on spoofcorpus-dev DEV (eval never used)",
+        "",
+        record["note"],
+        "",
+        "| # | name | config | dev EER % | LR on embeddings % | fit s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(rows):
+        emb = r.get("dev_eer_lr_on_embeddings")
+        lines.append(
+            f"| {i} | {r['name']} | `{r['config']}` | {100 * r['dev_eer']:.2f} | "
+            f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
+        )
+    (out / f"tune_dev_{stamp}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--name", default="run")
+    parser.add_argument(
+        "--config", default="{}", help="JSON of SSASTCLClassifier parameters"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target-length", type=int, default=300)
+    parser.add_argument("--pad-mode", default="repeat", choices=["repeat", "zero"])
+    parser.add_argument("--baseline", action="store_true", help="log-mel stats + LR")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    if args.report:
+        report(args.out)
+        return 0
+    result = run(args)
+    result.update(
+        name="logmel_lr" if args.baseline else args.name,
+        config=args.config,
+        seed=args.seed,
+        target_length=args.target_length,
+        pad_mode=args.pad_mode,
+        time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with LOG.open("a") as f:
+        f.write(json.dumps(result) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "params"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
