@@ -31,6 +31,7 @@ import soundfile as sf
 from sklearn_ssastcl import LogMel, SSASTCLClassifier
 from sklearn_ssastcl.cli import main as ssastcl
 from sklearn_ssastcl.datasets import load_spoof_sample, read_scores, write_scores
+from sklearn_ssastcl.metrics import eer_score
 
 RANDOM_STATE = 42
 
@@ -76,6 +77,7 @@ print(f"{len(paths)} files in {folder}")
 scores = clf.decision_function(paths)
 for utt, score, label, decision in zip(ids, scores, labels, clf.predict(paths)):
     print(f"{utt}  {score:+.4f}  predicted {decision:8s}  (true {label})")
+print(f"EER over these {len(paths)} files: {100 * eer_score(labels, scores):.2f} %")
 
 # %%
 # Score files
