@@ -6,12 +6,14 @@ from sklearn_ssastcl.nn._checkpoint import (
     load_ssast_checkpoint,
     save_ssast_checkpoint,
 )
+from sklearn_ssastcl.nn._frontend import KaldiFbank
 from sklearn_ssastcl.nn._pretrain import MaskedPatchModel, sample_masks
 from sklearn_ssastcl.nn._ssast import SIZES, Block, SSASTEncoder, grid_shape
 
 __all__ = [
     "SIZES",
     "Block",
+    "KaldiFbank",
     "MaskedPatchModel",
     "SSASTEncoder",
     "adapt_pos_embed",
