@@ -90,9 +90,14 @@ for name, s in scores.items():
 # normal-deviate axes; the dot is the equal error rate. Lower left is better.
 # The histogram shows the SSAST-CL scores of both classes and the threshold at
 # which the two error rates are equal on these clips.
+#
+# Each call of ``plot_det_curve`` sets the axis range from its own EER (wider
+# when the EER is above 40 %), so the detector with the highest EER is drawn
+# last to keep every curve in view.
 fig, (ax_det, ax_hist) = plt.subplots(1, 2, figsize=(10, 4.5))
-for name, s in scores.items():
+for name, s in sorted(scores.items(), key=lambda item: eer_score(y_eval, item[1])):
     plot_det_curve(y_eval, s, ax=ax_det, label=name)
+ax_det.legend(loc="lower left", fontsize="small")
 ax_det.set_title("DET curves, evaluation clips")
 plot_score_histogram(y_eval, scores["SSAST-CL"], ax=ax_hist, threshold="eer", bins=10)
 ax_hist.set_title("SSAST-CL scores")

@@ -123,13 +123,15 @@ print(
 
 # %%
 # The scores against the decision threshold:
-colors = ["tab:green" if label == "bonafide" else "tab:red" for label in labels]
+bona = labels == "bonafide"
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
-ax.barh([f"{u} ({a})" for u, a in zip(ids, attacks)], scores, color=colors)
+rows = np.arange(len(ids))
+ax.scatter(scores[bona], rows[bona], color="tab:green", label="bona fide")
+ax.scatter(scores[~bona], rows[~bona], color="tab:red", marker="s", label="spoof")
+ax.set_yticks(rows, [f"{u} ({a})" for u, a in zip(ids, attacks)])
 ax.axvline(clf.threshold_, color="k", linestyle="--", label="threshold_")
 ax.set_xlabel("score (higher = more bona fide)")
-ax.set_title("green: bona fide, red: spoof")
-ax.legend(loc="lower right")
+ax.legend(loc="best", fontsize="small")
 fig.tight_layout()
 plt.show()
 
