@@ -24,10 +24,18 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn's generated metadata-routing setters are not our API.
+    "exclude-members": ",".join(
+        f"set_{m}_request"
+        for m in ("fit", "score", "predict", "transform", "partial_fit")
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-templates_path = ["_templates"]
+
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 html_theme = "pydata_sphinx_theme"
 html_static_path = ["_static"]

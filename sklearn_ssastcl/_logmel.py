@@ -163,7 +163,7 @@ class LogMel(TransformerMixin, BaseEstimator):
         Their standard deviation (1.0 when they are constant).
     n_features_in_ : int
         Clip length in samples, set when ``fit`` gets a 2-D array.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, set when ``fit`` gets a DataFrame with string column names.
 
     See Also
