@@ -260,7 +260,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         extra = {"attacks": ["-"] * len(ids), "labels": ["-"] * len(ids)}
     if args.out is None:
         for utt, score in zip(ids, scores):
-            print(f"{utt} {score!r}")
+            print(f"{utt} {float(score)!r}")
     else:
         write_scores(args.out, ids, scores, format=args.format, **extra)
         print(f"Wrote {len(ids)} scores to {args.out}.")
