@@ -88,21 +88,36 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     pretrained = (
         args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
     )
+    arch = (
+        {"model_size": "tiny"}
+        if pretrained
+        else {
+            "model_size": None,
+            "embed_dim": args.embed_dim,
+            "depth": args.depth,
+            "num_heads": args.num_heads,
+            "kernel_size": tuple(args.kernel),
+        }
+    )
     return SSASTCLClassifier(
         frontend=LogMel(target_length=args.target_length, pad_mode="repeat"),
         augment=augment,
-        model_size="tiny",
-        depth=None if pretrained else args.depth,
         pretrained=pretrained,
         loss="ce" if name == "ce" else "contrastive",
         cross_attention=name != "ssastcl_no_ca",
         max_epochs=args.epochs,
         head_epochs=args.head_epochs,
         batch_size=args.batch_size,
+        head_batch_size=args.head_batch_size,
+        pairs_per_epoch=args.pairs_per_epoch,
         lr=args.lr,
+        lr_schedule="cosine",
+        warmup_epochs=args.warmup_epochs,
+        standardize_embeddings=True,
         patience=args.patience,
         random_state=seed,
         verbose=0,
+        **arch,
     )
 
 
@@ -312,16 +327,26 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument(
         "--pretrained",
-        default=str(DEFAULT_CHECKPOINT),
-        help="SSAST checkpoint to start the encoder from (if the file "
-        "exists; else random init with --depth blocks)",
+        default="",
+        help="SSAST checkpoint to start the encoder from (its architecture is "
+        f"used), e.g. {DEFAULT_CHECKPOINT.name}; default: random init with the "
+        "architecture below (tune_dev.py: the pretrained tiny patch model was worse "
+        "on dev)",
     )
-    parser.add_argument("--depth", type=int, default=4)
+    parser.add_argument("--embed-dim", type=int, default=64)
+    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--num-heads", type=int, default=1)
+    parser.add_argument(
+        "--kernel", type=int, nargs=2, default=[128, 2], help="patch (freq, time)"
+    )
     parser.add_argument("--target-length", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--head-epochs", type=int, default=40)
+    parser.add_argument("--pairs-per-epoch", type=int, default=600)
+    parser.add_argument("--head-epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--head-batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--warmup-epochs", type=float, default=1.0)
     parser.add_argument("--patience", type=int, default=None)
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)

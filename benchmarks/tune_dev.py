@@ -7,10 +7,11 @@ of a logistic regression on the encoder's pooled embeddings. Because dev also se
 the best epoch, the neural dev EERs are slightly optimistic; the CE and contrastive
 variants share that bias, the log-mel baseline (``--baseline``) does not select.
 
-Features (log-mel, ``LogMel(target_length=300, pad_mode="repeat")``, no waveform
-augmentation) are computed once and cached in ``--cache``. One configuration per
-process, ``torch.set_num_threads(1)``; run two processes side by side at most (the
-2-core machine is shared, so compare fit times within one batch of runs only).
+Features (log-mel, ``LogMel(target_length=300, pad_mode="repeat")``) are computed
+once and cached in ``--cache``; ``--augment`` instead trains on the waveforms with
+bench_eer.py's FIR + RawBoost augmentation (features recomputed each epoch). One
+configuration per process, ``torch.set_num_threads(1)``; run two processes side by
+side at most (the 2-core machine is shared: compare fit times within a batch only).
 
 Commands::
 
@@ -102,17 +103,29 @@ def run(args) -> dict:
     for key in ("kernel_size", "stride", "pair_mix"):
         if isinstance(params.get(key), list):
             params[key] = tuple(params[key])
+    X_train, X_dev = d["train_X"], d["dev_X"]
+    if args.augment:  # as bench_eer.py: waveforms, LogMel frontend, FIR + RawBoost
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from bench_eer import load_corpus
+
+        from sklearn_ssastcl import LogMel
+        from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
+
+        data = load_corpus(CORPUS)
+        X_train, X_dev = data["train"]["waveforms"], data["dev"]["waveforms"]
+        params["frontend"] = LogMel(
+            target_length=args.target_length, pad_mode=args.pad_mode
+        )
+        params["augment"] = Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+    if args.spec_augment:
+        from sklearn_ssastcl.augment import SpecAugment
+
+        params["spec_augment"] = SpecAugment()
     clf = SSASTCLClassifier(**params)
     start = time.perf_counter()
-    clf.fit(
-        d["train_X"],
-        d["train_y"],
-        X_val=d["dev_X"],
-        y_val=d["dev_y"],
-        attacks=d["train_a"],
-    )
+    clf.fit(X_train, d["train_y"], X_val=X_dev, y_val=d["dev_y"], attacks=d["train_a"])
     fit_seconds = time.perf_counter() - start
-    scores = clf.decision_function(d["dev_X"])
+    scores = clf.decision_function(X_dev)
     z_train = embed_batches(clf.encoder_, d["train_X"])
     z_dev = embed_batches(clf.encoder_, d["dev_X"])
     history = clf.history_
@@ -144,7 +157,8 @@ def report(out: Path) -> None:
         "note": (
             "train on train, select (best epoch, threshold) on dev, dev EER; eval "
             "never read. Shared 2-core CPU, 1 thread per run, up to 2 runs side by "
-            "side plus other engineers' jobs: fit times are rough; compare within a batch."
+            "side plus other engineers' jobs: fit times are rough; compare within "
+            "a batch."
         ),
         "runs": rows,
     }
@@ -173,10 +187,18 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--config", default="{}", help="JSON of SSASTCLClassifier parameters"
     )
+    parser.add_argument(
+        "--spec-augment", action="store_true", help="SpecAugment() on each batch"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target-length", type=int, default=300)
     parser.add_argument("--pad-mode", default="repeat", choices=["repeat", "zero"])
     parser.add_argument("--baseline", action="store_true", help="log-mel stats + LR")
+    parser.add_argument(
+        "--augment",
+        action="store_true",
+        help="train on waveforms with FIR + RawBoost, as bench_eer.py's ssastcl/ce",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
@@ -191,6 +213,8 @@ def main(argv=None) -> int:
         seed=args.seed,
         target_length=args.target_length,
         pad_mode=args.pad_mode,
+        augment=args.augment,
+        spec_augment=args.spec_augment,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     LOG.parent.mkdir(parents=True, exist_ok=True)

@@ -135,6 +135,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     freeze_encoder : bool, default=True
         Stage II on frozen embeddings (computed once per clip); False fine-tunes
         encoder and head together.
+    standardize_embeddings : bool, default=False
+        In the frozen stage II, standardise each embedding feature with its mean
+        and std over the training clips before the head (stored in the head).
     validation_split : float or None, default=0.1
         Stratified, seeded validation share used for early stopping, best-epoch
         selection and ``threshold_``; ignored when ``X_val`` is passed to ``fit``.
@@ -219,6 +222,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), tuple, list, dict, None],
         "freeze_encoder": ["boolean"],
+        "standardize_embeddings": ["boolean"],
         "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "pos_label": [str, Integral],
@@ -263,6 +267,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         weight_decay=5e-7,
         class_weight="balanced",
         freeze_encoder=True,
+        standardize_embeddings=False,
         validation_split=0.1,
         patience=None,
         pos_label="bonafide",
@@ -303,6 +308,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.class_weight = class_weight
         self.freeze_encoder = freeze_encoder
+        self.standardize_embeddings = standardize_embeddings
         self.validation_split = validation_split
         self.patience = patience
         self.pos_label = pos_label
@@ -763,8 +769,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         valid = None
         if have_valid:
             valid = Dataset(embed_batches(encoder, Xv, **kw), val_bona.astype(np.int64))
+        head = MLPHead(encoder.embed_dim)
+        if self.standardize_embeddings:
+            head.standardize(z_train)
         net = ClassifierNet(
-            MLPHead(encoder.embed_dim),
+            head,
             lr=self.head_lr,
             max_epochs=self.head_epochs,
             batch_size=self.head_batch_size,

@@ -382,6 +382,20 @@ def test_cosine_schedule_steps_per_batch(data, loss):
     assert lrs == ({lr} if loss == "contrastive" else {lr, clf.head_lr})
 
 
+def test_standardize_embeddings_sets_head_statistics(data):
+    from sklearn_ssastcl._net import embed_batches
+
+    X, y = data
+    clf = _fit(X, y, standardize_embeddings=True, validation_split=None)
+    z = embed_batches(clf.encoder_, X)
+    head = clf.head_net_.module_
+    assert_allclose(head.shift.numpy(), z.mean(axis=0), rtol=1e-4, atol=1e-6)
+    assert_allclose(head.scale.numpy(), z.std(axis=0, ddof=1), rtol=1e-4)
+    plain = _fit(X, y, validation_split=None).head_net_.module_
+    assert_allclose(plain.shift.numpy(), 0.0)
+    assert_allclose(plain.scale.numpy(), 1.0)
+
+
 def test_errors_on_bad_waveforms():
     clips, y = _waves()
     kw = {"frontend": _logmel(), "pairs_per_epoch": 16}

@@ -155,3 +155,22 @@ def test_mlp_head_layout():
     assert kinds == ["LayerNorm", "Linear", "GELU", "Dropout", "Linear"]
     assert head.layers[1].out_features == 256 and head.layers[4].out_features == 2
     assert head.layers[3].p == 0.1
+
+
+def test_mlp_head_standardize_by_hand():
+    torch.manual_seed(0)
+    z = torch.randn(50, 6) * torch.tensor([1.0, 2, 3, 4, 5, 6]) + 10.0
+    head = MLPHead(6).standardize(z)
+    mean = z.numpy().mean(axis=0)
+    std = z.numpy().std(axis=0, ddof=1)
+    assert_allclose(head.shift.numpy(), mean, rtol=1e-5)
+    assert_allclose(head.scale.numpy(), std, rtol=1e-5)
+    head.eval()
+    expected = head.layers(torch.as_tensor((z.numpy() - mean) / std))
+    assert_allclose(head(z).detach().numpy(), expected.detach().numpy(), atol=1e-5)
+    # the statistics travel with the state dict
+    other = MLPHead(6)
+    other.load_state_dict(head.state_dict())
+    assert_allclose(other.shift.numpy(), mean, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"shape \(n >= 2, 6\)"):
+        MLPHead(6).standardize(torch.zeros(5, 4))

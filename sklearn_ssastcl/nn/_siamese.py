@@ -6,6 +6,7 @@ Two self-attention (SA) branches and one cross-attention (CA) branch share one
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -108,6 +109,11 @@ class SiameseSSAST(nn.Module):
 class MLPHead(nn.Module):
     """Stage-II head: LayerNorm -> Linear(D, hidden) -> GELU -> Dropout -> Linear.
 
+    The input is first standardised per feature, ``(z - shift) / scale``, with the
+    ``shift`` and ``scale`` buffers (0 and 1 unless set with :meth:`standardize`):
+    mean-pooled embeddings share a large common component, and the per-sample
+    LayerNorm alone does not remove it.
+
     Examples
     --------
     >>> import torch
@@ -130,9 +136,24 @@ class MLPHead(nn.Module):
             nn.Dropout(dropout),
             nn.Linear(hidden, n_classes),
         )
+        self.register_buffer("shift", torch.zeros(embed_dim))
+        self.register_buffer("scale", torch.ones(embed_dim))
+
+    @torch.no_grad()
+    def standardize(self, z: Tensor, eps: float = 1e-6) -> MLPHead:
+        """Set ``shift``/``scale`` to the per-feature mean and std of ``z`` (n, D)."""
+        z = torch.as_tensor(z, dtype=self.shift.dtype, device=self.shift.device)
+        if z.ndim != 2 or z.shape[1] != self.shift.numel() or len(z) < 2:
+            raise ValueError(
+                f"standardize needs embeddings of shape (n >= 2, {self.shift.numel()});"
+                f" got {tuple(z.shape)}."
+            )
+        self.shift.copy_(z.mean(dim=0))
+        self.scale.copy_(z.std(dim=0).clamp_min(eps))
+        return self
 
     def forward(self, z: Tensor) -> Tensor:
-        return self.layers(z)
+        return self.layers((z - self.shift) / self.scale)
 
 
 class LinearHead(nn.Module):
