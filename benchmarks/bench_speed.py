@@ -5,14 +5,17 @@ without overlap, ``--target-length`` frames (default 400: 8 x 25 = 200 patches),
 for each of ``--sizes`` (default tiny and base):
 
 * ``logmel``: ``LogMel(target_length=...).transform`` in seconds of audio per
-  second ("x real time"), on waveforms already in memory and from file paths
-  (FLAC decoding included);
+  second ("x real time", full clip durations; frames past ``target_length`` are
+  cut), on waveforms already in memory and from file paths (FLAC decoding
+  included), median of ``--logmel-repeats`` interleaved timings;
 * ``train``: stage I training throughput in pairs/s, timed on the classifier's
   real training: ``SSASTCLClassifier(pairs_per_epoch=P, batch_size=B,
   max_epochs=1 + E, head_epochs=1, validation_split=None).fit(spectrograms)``,
   pairs/s = P / median skorch ``history_[epoch]["dur"]`` over the E epochs after
-  the first (warm-up) epoch. With cross-attention (``cross_attention=True``: three
-  encoder branches fwd+bwd per pair) and without (two branches). The epoch time
+  the first (warm-up) epoch (the best epoch is reported too: other jobs on a
+  shared CPU make single epochs vary by 2-3x). With cross-attention
+  (``cross_attention=True``: three encoder branches fwd+bwd per pair) and
+  without (two branches). The epoch time
   includes pair sampling, batching, the loss and the Adam step;
 * ``infer``: ``decision_function`` on spectrograms (one encoder pass per clip,
   batches of 64) in clips/s, with the weights of the ``train`` run (saved and
@@ -151,12 +154,13 @@ def job_logmel(job: dict) -> dict:
     logmel = LogMel(target_length=job["target_length"])
     logmel.transform(waves[:4])  # warm-up
     rss_setup = _rss_mb()
-    t0 = time.perf_counter()
-    logmel.transform(waves)
-    t_mem = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    logmel.transform(paths)
-    t_paths = time.perf_counter() - t0
+    times = {"waveforms": [], "paths": []}
+    for _ in range(job.get("repeats", 1)):  # interleaved
+        for name, X in (("waveforms", waves), ("paths", paths)):
+            t0 = time.perf_counter()
+            logmel.transform(X)
+            times[name].append(time.perf_counter() - t0)
+    t_mem, t_paths = (statistics.median(times[k]) for k in ("waveforms", "paths"))
     return {
         "n_clips": len(paths),
         "audio_seconds": round(audio_s, 2),
@@ -164,6 +168,7 @@ def job_logmel(job: dict) -> dict:
         "x_real_time_paths": audio_s / t_paths,
         "seconds_waveforms": t_mem,
         "seconds_paths": t_paths,
+        "seconds_per_repeat": times,
         "rss_after_setup_mb": rss_setup,
     }
 
@@ -189,6 +194,7 @@ def job_train(job: dict) -> dict:
         clf.save_weights(job["save_to"])
     return {
         "pairs_per_s": job["pairs_per_epoch"] / sec,
+        "pairs_per_s_best_epoch": job["pairs_per_epoch"] / min(durs[1:]),
         "gflop_per_pair": pair / 1e9,
         "gflop_per_s": pair * job["pairs_per_epoch"] / sec / 1e9,
         "epoch_dur_s": durs,
@@ -205,10 +211,14 @@ def job_infer(job: dict) -> dict:
     from sklearn_ssastcl import SSASTCLClassifier
 
     X, _ = _spectrograms(job, job["n_clips"])
+    clf, source = None, "max_epochs=0 fit (no saved weights)"
     if job.get("load_from") and Path(job["load_from"], "weights.pt").exists():
-        clf = SSASTCLClassifier.load_weights(job["load_from"])
-        source = "weights of the train run"
-    else:  # untrained encoder: same cost
+        try:
+            clf = SSASTCLClassifier.load_weights(job["load_from"])
+            source = "weights of the train run"
+        except Exception as exc:  # noqa: BLE001 - record it, time the same cost
+            source = f"max_epochs=0 fit (load_weights failed: {exc!r:.200})"
+    if clf is None:  # an untrained encoder costs the same per clip
         Xf, yf = _spectrograms(job, 4)
         clf = _classifier(job, max_epochs=0, batch_size=2).fit(Xf, yf)
         source = "max_epochs=0 fit"
@@ -298,7 +308,14 @@ def plan(args, tmp: str) -> list[dict]:
         "threads": args.threads,
     }
     arch = {"depth": 1} if args.quick else {}
-    jobs = [{**base, "kind": "logmel", "n_clips": args.logmel_clips}]
+    jobs = [
+        {
+            **base,
+            "kind": "logmel",
+            "n_clips": args.logmel_clips,
+            "repeats": args.logmel_repeats,
+        }
+    ]
     for size in args.sizes:
         setting = {
             "size": size,
@@ -363,7 +380,10 @@ def _row(rec: dict) -> str:
             f"{res['x_real_time_paths']:.0f} x RT (paths)"
         )
     elif job["kind"] == "train":
-        rate = f"{res['pairs_per_s']:.3g} pairs/s"
+        rate = (
+            f"{res['pairs_per_s']:.3g} pairs/s (best epoch "
+            f"{res['pairs_per_s_best_epoch']:.3g})"
+        )
     elif job["kind"] == "infer":
         rate = f"{res['clips_per_s']:.3g} clips/s"
     else:
@@ -379,33 +399,48 @@ def _row(rec: dict) -> str:
 
 
 def write_markdown(path: Path, record: dict) -> None:
-    m = record["machine"]
+    m, git = record["machine"], record.get("git", {})
+    scale_rows = [
+        f"| {s['n_train']} | {s['fit_wall_s']:.1f} | {s['stage1_epoch_dur_s']:.1f} "
+        f"| {s['rss_after_setup_mb']:.0f} | {s['peak_rss_mb']:.0f} "
+        f"| {s['features_mb']:.0f} | {s['waveforms_mb']:.0f} |"
+        for s in record["scaling"]
+    ]
+    data_growth = _data_growth(record["scaling"])
     lines = [
         f"# bench_speed {record['stamp']}",
         "",
-        f"Machine: {m['platform']}, {m['processor']}, {os.cpu_count()} CPUs, "
-        f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} threads), "
-        f"GPU {m['gpu']}, sklearn_ssastcl {m['sklearn_ssastcl']}.",
+        f"Machine: {m['platform']}, {m['processor']}, {m.get('cpu_count')} CPUs, "
+        f"Python {m['python']}, torch {m['torch']} "
+        f"({record['params']['threads']} threads), GPU {m['gpu']}, "
+        f"sklearn_ssastcl {m['sklearn_ssastcl']}.",
+        f"Code: commit {git.get('commit', '?')[:10]}, uncommitted library files: "
+        f"{', '.join(git.get('dirty_library_files', [])) or 'none'}.",
         f"Load average (1/5/15 min) at start {record['loadavg_start']}, at end "
         f"{record['loadavg_end']}; isolation: {record['params']['isolation']}.",
         "",
         f"Command: `{record['command']}`",
         "",
+        "GFLOP/s from the analytic count; ratio = GFLOP/s over the fp32 matmul rate "
+        "probed just before and after; RSS = ru_maxrss in MiB (imports included).",
+        "",
         "| measurement | size | throughput | GFLOP/s | matmul GFLOP/s | ratio "
-        "| RSS after setup MiB | peak RSS MiB |",
+        "| RSS before timing | peak RSS |",
         "|---|---|---|---|---|---|---|---|",
         *(_row(rec) for rec in record["results"]),
         "",
-        "Scaling (tiny, 1 stage I epoch, clips read from paths): "
-        + "; ".join(
-            f"N={s['n_train']}: {s['fit_wall_s']:.1f} s, {s['peak_rss_mb']:.0f} MiB "
-            f"(features {s['features_mb']:.0f} MiB, waveforms "
-            f"{s['waveforms_mb']:.0f} MiB)"
-            for s in record["scaling"]
-        )
-        + ".",
-        f"Peak RSS growth N -> 4N: {record['scaling_rss_growth_mb']:.0f} MiB "
-        f"({'grows' if record['memory_grows_with_n'] else 'flat'}).",
+        "Scaling: `fit` from file paths with `frontend=LogMel`, tiny, 1 stage I "
+        "epoch of fixed size, 1 head epoch:",
+        "",
+        "| N clips | fit s | stage I epoch s | RSS before fit | peak RSS "
+        "| features MiB | waveforms MiB |",
+        "|---|---|---|---|---|---|---|",
+        *scale_rows,
+        "",
+        f"Peak RSS from N to 4N grew by {record['scaling_rss_growth_mb']:.0f} MiB; "
+        f"the float32 features + waveforms of the clips grew by {data_growth:.0f} "
+        f"MiB: memory {'grows' if record['memory_grows_with_n'] else 'stays flat'}"
+        " with N.",
         "",
         record["note"],
         "",
@@ -438,6 +473,26 @@ def write_plot(path: Path, scaling: list[dict]) -> None:
     plt.close(fig)
 
 
+def _data_growth(scaling: list[dict]) -> float:
+    """MiB of float32 features + waveforms added from the first to the last N."""
+    first, last = scaling[0], scaling[-1]
+    size = [s["features_mb"] + s["waveforms_mb"] for s in (first, last)]
+    return size[1] - size[0]
+
+
+def _git_state() -> dict:
+    """Commit and uncommitted library files: the code that was measured."""
+
+    def git(*cmd):
+        done = subprocess.run(
+            ["git", *cmd], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "../sklearn_ssastcl").splitlines()
+    return {"commit": git("rev-parse", "HEAD"), "dirty_library_files": dirty}
+
+
 # -------------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -445,14 +500,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--target-length", type=int, default=400)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--logmel-clips", type=int, default=200)
+    p.add_argument("--logmel-repeats", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=8, help="pairs per batch")
     p.add_argument("--pairs", type=int, default=16, help="pairs per epoch")
-    p.add_argument("--epochs", type=int, default=2, help="timed epochs")
+    p.add_argument("--epochs", type=int, default=4, help="timed epochs")
     p.add_argument("--n-train", type=int, default=16, help="clips for train")
     p.add_argument("--infer-clips", type=int, default=64)
     p.add_argument("--base-batch", type=int, default=2)
     p.add_argument("--base-pairs", type=int, default=2)
-    p.add_argument("--base-epochs", type=int, default=1)
+    p.add_argument("--base-epochs", type=int, default=2)
     p.add_argument("--base-infer-clips", type=int, default=8)
     p.add_argument("--scale-n", type=int, default=50, help="N of N, 2N, 4N")
     p.add_argument("--scale-pairs", type=int, default=16)
@@ -471,6 +527,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.sizes = ["tiny"]
         args.target_length = 64
         args.logmel_clips, args.n_train, args.infer_clips = 8, 8, 8
+        args.logmel_repeats = 1
         args.batch_size, args.pairs, args.epochs = 4, 4, 1
         args.scale_n, args.scale_pairs = 4, 4
         args.mm_size, args.isolation = 512, "none"
@@ -522,6 +579,7 @@ def main(argv=None) -> Path:
             for k, v in vars(args).items()
             if k not in ("out", "child")
         },
+        "git": _git_state(),
         "loadavg_start": load_start,
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "note": (
@@ -536,7 +594,8 @@ def main(argv=None) -> Path:
         "results": results,
         "scaling": scaling,
         "scaling_rss_growth_mb": growth,
-        "memory_grows_with_n": bool(growth > 0.25 * scaling[-1]["features_mb"]),
+        # "grows" when the peak grows by at least half the clips' data growth
+        "memory_grows_with_n": bool(growth > 0.5 * _data_growth(scaling)),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"speed_{stamp}.json"

@@ -66,8 +66,8 @@ def test_quick_run_writes_results(bench_speed, tmp_path):
 
     logmel = by_kind["logmel"][0]["result"]
     assert logmel["x_real_time_waveforms"] == pytest.approx(
-        logmel["audio_seconds"] / logmel["seconds_waveforms"]
-    )
+        logmel["audio_seconds"] / logmel["seconds_waveforms"], rel=1e-3
+    )  # audio_seconds is rounded to 0.01 s
 
     hand = _pair_gflop_by_hand(depth=1, dim=192, frames=64)
     train = {rec["job"]["cross_attention"]: rec for rec in by_kind["train"]}
