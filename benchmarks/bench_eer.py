@@ -11,11 +11,19 @@ ASVspoof results.
 Systems:
 
 - ``ssastcl``: SSAST-CL (contrastive stage I with cross-attention, stage II MLP head),
-  FIR + RawBoost waveform augmentation, a fresh draw each epoch;
+  FIR + RawBoost waveform augmentation (a fresh draw each epoch) and SpecAugment;
 - ``ssastcl_no_ca``: the same without the cross-attention branch (alpha = 0);
-- ``ssastcl_no_aug``: the same without augmentation;
+- ``ssastcl_no_aug``: the same without augmentation (neither waveform nor SpecAugment);
 - ``ce``: the paper's baseline: the same encoder fine-tuned end to end with
-  cross-entropy (with the same augmentation);
+  cross-entropy (with the same augmentation).
+
+The neural defaults (frame encoder ``kernel_size=(128, 2)``, ``embed_dim=64``,
+``depth=2``, ``num_heads=1``, random init, lr 1e-3 with warm-up + cosine, 6 epochs of
+600 pairs, standardised embeddings, 60 head epochs of batch 32) were chosen on dev only
+with ``benchmarks/tune_dev.py``; see ``results/tune_dev_*.md``.
+
+Classic baselines:
+
 - ``lfcc_gmm``: the classic ASVspoof baseline: 20 LFCCs + deltas + double deltas, one
   diagonal GaussianMixture per class, score = mean log-likelihood ratio;
 - ``logmel_lr``: mean and standard deviation of the log-mel bands over time,
@@ -78,13 +86,11 @@ def load_corpus(root: Path) -> dict:
 def build_neural(name: str, seed: int, args: argparse.Namespace):
     """The SSAST-CL variants and the CE baseline, sharing one configuration."""
     from sklearn_ssastcl import LogMel, SSASTCLClassifier
-    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
+    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost, SpecAugment
 
-    augment = (
-        None
-        if name == "ssastcl_no_aug"
-        else Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
-    )
+    no_aug = name == "ssastcl_no_aug"
+    augment = None if no_aug else Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+    spec_augment = None if no_aug else SpecAugment()
     pretrained = (
         args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
     )
@@ -102,6 +108,7 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     return SSASTCLClassifier(
         frontend=LogMel(target_length=args.target_length, pad_mode="repeat"),
         augment=augment,
+        spec_augment=spec_augment,
         pretrained=pretrained,
         loss="ce" if name == "ce" else "contrastive",
         cross_attention=name != "ssastcl_no_ca",

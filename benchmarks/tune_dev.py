@@ -168,13 +168,21 @@ def report(out: Path) -> None:
         "",
         record["note"],
         "",
-        "| # | name | config | dev EER % | LR on embeddings % | fit s |",
-        "|---|---|---|---|---|---|",
+        "Base config (unless overridden): `SSASTCLClassifier(model_size=None, "
+        "embed_dim=64, depth=2, num_heads=1, random_state=seed)` on "
+        "`LogMel(target_length=300, pad_mode='repeat')` features. aug = FIR + "
+        "RawBoost waveform augmentation, spec = SpecAugment().",
+        "",
+        "| # | name | config | seed | aug | spec | dev EER % "
+        "| LR on embeddings % | fit s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
         emb = r.get("dev_eer_lr_on_embeddings")
         lines.append(
-            f"| {i} | {r['name']} | `{r['config']}` | {100 * r['dev_eer']:.2f} | "
+            f"| {i} | {r['name']} | `{r['config']}` | {r['seed']} | "
+            f"{'y' if r.get('augment') else '-'} | "
+            f"{'y' if r.get('spec_augment') else '-'} | {100 * r['dev_eer']:.2f} | "
             f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
         )
     (out / f"tune_dev_{stamp}.md").write_text("\n".join(lines) + "\n")
