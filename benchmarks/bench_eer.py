@@ -305,6 +305,16 @@ def per_attack_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def per_codec_table(summary: dict) -> str:
+    codecs = sorted({c for runs in summary.values() for c in runs[0]["per_codec"]})
+    header = "| system | " + " | ".join(codecs) + " |"
+    lines = [header, "|---" * (len(codecs) + 1) + "|"]
+    for name, runs in summary.items():
+        vals = [np.mean([r["per_codec"][c] for r in runs]) * 100 for c in codecs]
+        lines.append(f"| {name} | " + " | ".join(f"{v:.1f}" for v in vals) + " |")
+    return "\n".join(lines)
+
+
 def plot_det(data_eval: dict, first_scores: dict, path: Path) -> None:
     import matplotlib
 
@@ -356,7 +366,12 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup-epochs", type=float, default=1.0)
     parser.add_argument("--patience", type=int, default=None)
     parser.add_argument("--gmm-components", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads per run (default 1)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="runs in parallel processes (default 2)"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -375,11 +390,12 @@ def main(argv=None) -> int:
     data = load_corpus(args.corpus)
     ctx = mp.get_context("spawn")
     summary, first_scores, raw = {}, {}, {}
-    for name in args.systems:
-        summary[name], raw[name] = [], {}
-        for seed in args.seeds:
-            with ctx.Pool(1) as pool:  # a fresh process: its peak RSS is this run's
-                info = pool.apply(run_one, (name, seed, args))
+    tasks = [(name, seed) for name in args.systems for seed in args.seeds]
+    # A fresh process per run (maxtasksperchild=1), so its peak RSS is that run's.
+    with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:
+        pending = {t: pool.apply_async(run_one, (*t, args)) for t in tasks}
+        for name, seed in tasks:
+            info = pending[name, seed].get()
             eval_part = (
                 data["eval"]
                 if not args.quick
@@ -391,8 +407,8 @@ def main(argv=None) -> int:
             result.update(
                 seconds=info["seconds"], peak_rss_mb=info["peak_rss_mb"], seed=seed
             )
-            summary[name].append(result)
-            raw[name][seed] = info["scores"]
+            summary.setdefault(name, []).append(result)
+            raw.setdefault(name, {})[seed] = info["scores"]
             if seed == args.seeds[0]:
                 first_scores[name] = scores
             print(
@@ -420,10 +436,12 @@ def main(argv=None) -> int:
     json_path.write_text(json.dumps(record, indent=1))
     md = (
         f"Machine: {record['machine']['processor']}, {record['machine']['platform']}, "
-        f"torch {record['machine']['torch']}, {args.threads} threads.\n"
+        f"torch {record['machine']['torch']}, {args.jobs} runs in parallel with "
+        f"{args.threads} torch thread(s) each.\n"
         f"Command: `{record['command']}`\n\nEER in % on eval, mean ± std over seeds "
         f"{args.seeds}:\n\n{markdown_table(summary)}\n\n"
-        f"Per attack (mean over seeds, %):\n\n{per_attack_table(summary)}\n"
+        f"Per attack (mean over seeds, %):\n\n{per_attack_table(summary)}\n\n"
+        f"Per codec (mean over seeds, %):\n\n{per_codec_table(summary)}\n"
     )
     (args.out / f"eer_{tag}_{stamp}.md").write_text(md)
     plot_det(
