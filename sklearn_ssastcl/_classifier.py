@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -25,14 +25,18 @@ from sklearn_ssastcl._net import (
     RestoreBest,
     SetEpoch,
     WarmupCosine,
+    autocast,
+    batches,
     embed_batches,
     valid_eer,
 )
 from sklearn_ssastcl._pairs import (
+    ClipStream,
     EpochClipDataset,
     EpochPairDataset,
     FeatureSource,
     PairSampler,
+    read_clip,
 )
 from sklearn_ssastcl._utils import check_device, seed_from
 from sklearn_ssastcl.metrics import compute_eer
@@ -46,7 +50,6 @@ from sklearn_ssastcl.nn._siamese import (
 from sklearn_ssastcl.nn._ssast import SIZES, SSASTEncoder
 
 _ARCH_KEYS = ("embed_dim", "depth", "num_heads", "mlp_ratio", "kernel_size", "stride")
-_MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
 
 
 class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
@@ -104,7 +107,25 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         training batch (e.g. ``SpecAugment``).
     frontend : transformer or None, default=None
         A ``LogMel``. With it, ``X`` holds raw waveforms (2-D array, list of 1-D
-        arrays, or file paths) and features are computed in ``fit``/``predict``.
+        arrays, file paths, or a DataFrame with a ``path`` column such as
+        ``read_protocol(..., audio_dir=...)`` gives) and features are computed in
+        ``fit``/``predict``.
+    stream : "auto" or bool, default="auto"
+        With a ``frontend``: True reads, augments and featurises each clip when a
+        batch needs it (a DataLoader with ``num_workers`` workers), so memory does
+        not grow with the number of clips (only the ``(n, embed_dim)`` stage II
+        embeddings are kept); False computes all features in memory (faster on
+        small data); "auto" streams file paths and keeps waveforms in memory.
+    num_workers : int, default=0
+        DataLoader worker processes for streamed data (0: the main process).
+        Results do not depend on it: augmentation is seeded per
+        ``(random_state, epoch, clip)``.
+    feature_cache : str, path-like, joblib.Memory or None, default=None
+        When streaming, cache the un-augmented features of each file on disk
+        (keyed by path, size, modification time and the frontend's parameters).
+    precision : {"fp32", "bf16", "fp16"}, default="fp32"
+        Forward passes under ``torch.autocast`` with this dtype ("fp16" needs
+        CUDA and scales the loss with a ``GradScaler``; "bf16" runs on CPU too).
     max_epochs : int, default=10
         Stage I epochs (or CE-baseline epochs).
     head_epochs : int, default=30
@@ -211,6 +232,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "augment": [callable, None],
         "spec_augment": [callable, None],
         "frontend": [object, None],
+        "stream": [StrOptions({"auto"}), "boolean"],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
+        "feature_cache": [str, os.PathLike, HasMethods(["cache"]), None],
+        "precision": [StrOptions({"fp32", "bf16", "fp16"})],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "head_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -256,6 +281,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         augment=None,
         spec_augment=None,
         frontend=None,
+        stream="auto",
+        num_workers=0,
+        feature_cache=None,
+        precision="fp32",
         max_epochs=10,
         head_epochs=30,
         batch_size=16,
@@ -297,6 +326,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.spec_augment = spec_augment
         self.frontend = frontend
+        self.stream = stream
+        self.num_workers = num_workers
+        self.feature_cache = feature_cache
+        self.precision = precision
         self.max_epochs = max_epochs
         self.head_epochs = head_epochs
         self.batch_size = batch_size
@@ -343,6 +376,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 "class_weight must be 'balanced', None or 2 non-negative weights "
                 f"(spoof, bona fide); got {self.class_weight!r}."
             )
+        if self.stream is True and self.frontend is None:
+            raise ValueError(
+                "stream=True streams raw audio through the frontend; got "
+                "frontend=None. Pass a frontend (e.g. LogMel()) or stream='auto'."
+            )
         if self.pretrained is not None and not Path(self.pretrained).is_file():
             raise ValueError(
                 f"pretrained={os.fspath(self.pretrained)!r} is not a file. Give the "
@@ -374,52 +412,88 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             )
         return X.reshape(X.shape[0], -1, self.n_mels)
 
-    def _waveforms(self, X) -> list[np.ndarray]:
-        """Load and check raw clips for the frontend."""
-        rate = int(getattr(self.frontend, "sample_rate", 16000))
+    @property
+    def _rate(self) -> int:
+        return int(getattr(self.frontend, "sample_rate", 16000))
+
+    def _clip_items(self, X) -> list:
+        """The clips of ``X`` for the frontend: paths or waveforms, files checked."""
         if isinstance(X, (str, os.PathLike)):
             raise TypeError("X must be a list of clips or paths, not one path.")
-        clips = []
-        for i, clip in enumerate(X):
-            if isinstance(clip, (str, os.PathLike)):
-                from sklearn_ssastcl.datasets import load_audio
-
-                clip = load_audio(clip, rate)
-            clip = np.asarray(clip, dtype=np.float32)
-            if clip.ndim != 1:
-                raise ValueError(
-                    f"Clip {i} has shape {clip.shape}; with a frontend each clip must "
-                    "be a 1-D waveform (or X a 2-D array of equal-length clips)."
+        columns = getattr(X, "columns", None)
+        if columns is not None:
+            if "path" not in columns:
+                raise TypeError(
+                    f"X is a DataFrame with columns {list(columns)!r} but no 'path' "
+                    "column. Pass read_protocol(..., audio_dir=...) output, or a list "
+                    "of file paths or waveforms."
                 )
-            if not np.all(np.isfinite(clip)):
-                raise ValueError(f"Clip {i} holds NaN or infinite samples.")
-            if clip.size < _MIN_SAMPLES:
-                raise ValueError(
-                    f"Clip {i} has {clip.size} samples ({clip.size / rate:.3f} s at "
-                    f"{rate} Hz); the frontend needs at least {_MIN_SAMPLES}. Drop or "
-                    "pad the short clips."
-                )
-            if not np.any(clip):
-                raise ValueError(
-                    f"Clip {i} is silent (all zeros). Remove silent clips before fit."
-                )
-            clips.append(clip)
-        if not clips:
+            X = X["path"].tolist()
+        items = list(X)
+        if not items:
             raise ValueError("X holds no clips.")
-        return clips
+        paths = [os.fspath(c) for c in items if isinstance(c, (str, os.PathLike))]
+        missing = [p for p in paths if not os.path.isfile(p)]
+        if missing:
+            raise FileNotFoundError(
+                f"{len(missing)} of the {len(paths)} audio files in X do not exist, "
+                f"e.g. {missing[0]!r}. Fix the paths (e.g. audio_dir of "
+                "read_protocol) or drop those rows before fit/predict."
+            )
+        return items
+
+    def _waveforms(self, X) -> list[np.ndarray]:
+        """Load and check raw clips for the frontend."""
+        return [read_clip(c, i, self._rate) for i, c in enumerate(self._clip_items(X))]
+
+    def _streams(self, items) -> bool:
+        if self.stream == "auto":
+            return all(isinstance(c, (str, os.PathLike)) for c in items)
+        return bool(self.stream)
 
     def _features(self, X, *, reset: bool):
-        """``(spectrograms, waveforms or None)`` for ``X``."""
+        """``(spectrograms, waveforms or None)`` for ``X``.
+
+        When streaming, the spectrograms are a :class:`ClipStream` (computed per
+        clip on demand) and the waveforms are None.
+        """
         if self.frontend is None:
             return self._spectrograms(X, reset=reset), None
-        waves = self._waveforms(X)
+        items = self._clip_items(X)
+        if self._streams(items):
+            memory = None
+            if self.feature_cache is not None:
+                memory = check_memory(self.feature_cache)
+            stream = ClipStream(
+                items, self.frontend, sample_rate=self._rate, memory=memory
+            )
+            self._check_spec_shape(stream.features(0)[None])
+            return stream, None
+        waves = [read_clip(c, i, self._rate) for i, c in enumerate(items)]
         spec = np.ascontiguousarray(self.frontend.transform(waves), dtype=np.float32)
+        self._check_spec_shape(spec)
+        return spec, waves
+
+    @staticmethod
+    def _check_spec_shape(spec) -> None:
         if spec.ndim != 3:
             raise ValueError(
                 f"The frontend returned shape {spec.shape}; SSASTCLClassifier needs "
                 "(n_samples, n_frames, n_mels)."
             )
-        return spec, waves
+
+    @staticmethod
+    def _shape(X3) -> tuple:
+        """``(frames, mel bins)`` of an array or a stream."""
+        if isinstance(X3, ClipStream):
+            return tuple(X3.features(0).shape)
+        return tuple(X3.shape[1:])
+
+    @staticmethod
+    def _take(X3, indices):
+        if isinstance(X3, ClipStream):
+            return X3.take(indices, augment=False)
+        return X3[indices]
 
     def _check_labels(self, y):
         check_classification_targets(y)
@@ -599,7 +673,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like
             Spectrograms ``(n_samples, n_frames, n_mels)`` or
-            ``(n_samples, n_frames * n_mels)``; with a ``frontend``, raw waveforms.
+            ``(n_samples, n_frames * n_mels)``; with a ``frontend``, raw waveforms,
+            audio file paths or a DataFrame with a ``path`` column.
         y : array-like of shape (n_samples,)
             Labels; ``pos_label`` marks bona fide.
         X_val, y_val : array-like, optional
@@ -633,31 +708,46 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                     f"({len(X3)},)."
                 )
         self.device_ = check_device(self.device)
+        if self.precision == "fp16" and torch.device(self.device_).type != "cuda":
+            raise ValueError(
+                f"precision='fp16' needs a CUDA device; got device={self.device!r} "
+                f"(resolved to {self.device_!r}). Use precision='bf16' on CPU, or "
+                "'fp32'."
+            )
         seed = seed_from(self.random_state)
         if X_val is not None:
             Xv, _ = self._features(X_val, reset=False)
             _, val_bona = self._check_labels(y_val)
+            if len(val_bona) != len(Xv):
+                raise ValueError(
+                    f"X_val has {len(Xv)} clips but y_val has {len(val_bona)} labels."
+                )
             train = np.arange(len(X3))
         else:
             train, valid = self._split(len(X3), is_bona, seed)
-            Xv = None if valid is None else X3[valid]
+            Xv = None if valid is None else self._take(X3, valid)
             val_bona = None if valid is None else is_bona[valid]
-        if Xv is not None and Xv.shape[1:] != X3.shape[1:]:
+        shape = self._shape(X3)
+        if Xv is not None and self._shape(Xv) != shape:
             raise ValueError(
-                f"X_val spectrograms have shape {Xv.shape[1:]}; X has {X3.shape[1:]}."
+                f"X_val spectrograms have shape {self._shape(Xv)}; X has {shape}."
             )
-        self.target_length_ = int(X3.shape[1])
-        self.n_mels_ = int(X3.shape[2])
-        source = FeatureSource(
-            X3[train],
-            waveforms=None if waves is None else [waves[i] for i in train],
-            frontend=self.frontend if waves is not None else None,
-            augment=self.augment,
-            sample_rate=int(getattr(self.frontend, "sample_rate", 16000)),
-            seed=seed,
-        )
-        if waves is None or self.augment is None:
+        self.target_length_, self.n_mels_ = int(shape[0]), int(shape[1])
+        if isinstance(X3, ClipStream):
+            X3.augment, X3.seed = self.augment, seed
+            source = X3.take(train)  # augmented per (seed, epoch, clip)
+        elif waves is not None and self.augment is not None:
+            source = FeatureSource(
+                X3[train],
+                waveforms=[waves[i] for i in train],
+                frontend=self.frontend,
+                augment=self.augment,
+                sample_rate=self._rate,
+                seed=seed,
+            )
+        else:
             source = FeatureSource(X3[train], seed=seed)
+        X_train = self._take(X3, train)
         y_train = is_bona[train]
         sub_attacks = None if attacks is None else attacks[train]
         devices = [] if self.device_ == "cpu" else [torch.device(self.device_)]
@@ -667,11 +757,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_net_ = None
             if self.loss == "contrastive":
                 self.encoder_net_ = self._fit_stage1(
-                    encoder, source, X3[train], y_train, Xv, val_bona, sub_attacks, seed
+                    encoder, source, X_train, y_train, Xv, val_bona, sub_attacks, seed
                 )
                 self.history_ = self.encoder_net_.history
             self.head_net_ = self._fit_head(
-                encoder, source, X3[train], y_train, Xv, val_bona
+                encoder, source, X_train, y_train, Xv, val_bona
             )
             if self.encoder_net_ is None:
                 self.history_ = self.head_net_.history
@@ -679,7 +769,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         if Xv is not None:
             scores, bona = self._decision(Xv), val_bona
         else:
-            scores, bona = self._decision(X3[train]), y_train
+            scores, bona = self._decision(X_train), y_train
         self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
         return self
 
@@ -698,7 +788,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         extra = self._schedule(n_pairs, self.max_epochs)
         have_valid = Xv is not None
         if have_valid:
-            extra.append(("valid_eer", ProbeEER(X_train, y_train, Xv, val_bona)))
+            probe = ProbeEER(
+                X_train, y_train, Xv, val_bona, num_workers=self.num_workers
+            )
+            extra.append(("valid_eer", probe))
         net = ContrastiveNet(
             model,
             criterion=SiameseContrastiveLoss(
@@ -714,8 +807,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             train_split=None,
             callbacks=self._callbacks("stage1", have_valid, extra),
             spec_augment=self.spec_augment,
+            precision=self.precision,
             device=self.device_,
             verbose=self.verbose,
+            **self._loader_kwargs(source),
         )
         return self._train(net, "stage1", dataset)
 
@@ -740,6 +835,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             "device": self.device_,
             "verbose": self.verbose,
             "classes": [0, 1],
+            "precision": self.precision,
         }
         y_int = y_train.astype(np.int64)
         if end_to_end:
@@ -752,7 +848,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 if self.loss == "ce"
                 else MLPHead(encoder.embed_dim)
             )
-            valid = None if not have_valid else Dataset(Xv, val_bona.astype(np.int64))
+            valid = None
+            if have_valid:
+                y_val = val_bona.astype(np.int64)
+                valid = (
+                    EpochClipDataset(Xv, y_val)
+                    if isinstance(Xv, ClipStream)
+                    else Dataset(Xv, y_val)
+                )
             net = ClassifierNet(
                 EncoderClassifier(encoder, head),
                 lr=self.lr,
@@ -761,10 +864,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 batch_size=self.batch_size,
                 train_split=None if valid is None else predefined_split(valid),
                 spec_augment=self.spec_augment,
+                **self._loader_kwargs(source),
                 **kwargs,
             )
             return self._train(net, "head", EpochClipDataset(source, y_int))
-        kw = {"batch_size": 64, "device": self.device_}
+        kw = self._embed_kwargs()
         z_train = embed_batches(encoder, X_train, **kw)
         valid = None
         if have_valid:
@@ -782,6 +886,23 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         )
         return self._train(net, "head", z_train, y_int)
 
+    def _loader_kwargs(self, source) -> dict:
+        """skorch iterator arguments: worker processes for streamed data."""
+        if not isinstance(source, ClipStream) or self.num_workers == 0:
+            return {}
+        return {
+            "iterator_train__num_workers": self.num_workers,
+            "iterator_valid__num_workers": self.num_workers,
+        }
+
+    def _embed_kwargs(self) -> dict:
+        return {
+            "batch_size": 64,
+            "device": self.device_,
+            "precision": getattr(self, "precision", "fp32"),
+            "num_workers": getattr(self, "num_workers", 0),
+        }
+
     # ------------------------------------------------------------- inference
     @property
     def _end_to_end(self) -> bool:
@@ -791,13 +912,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X3) -> np.ndarray:
         module = self.head_net_.module_
         module.eval()
+        kw = self._embed_kwargs()
         if self._end_to_end:
             out = []
-            for start in range(0, len(X3), 64):
-                xb = torch.as_tensor(X3[start : start + 64], device=self.device_)
-                out.append(module(xb).double().cpu())
+            for xb in batches(X3, kw["batch_size"], kw["num_workers"]):
+                with autocast(self.device_, kw["precision"]):
+                    logits = module(xb.to(self.device_))
+                out.append(logits.double().cpu())
             return torch.cat(out).numpy() if out else np.zeros((0, 2))
-        z = embed_batches(self.encoder_, X3, batch_size=64, device=self.device_)
+        z = embed_batches(self.encoder_, X3, **kw)
         return module(torch.as_tensor(z, device=self.device_)).double().cpu().numpy()
 
     def _decision(self, X3) -> np.ndarray:
@@ -808,9 +931,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X3, _ = self._features(X, reset=False)
         expected = (self.target_length_, self.n_mels_)
-        if X3.shape[1:] != expected:
+        if self._shape(X3) != expected:
             raise ValueError(
-                f"X has spectrograms of shape {X3.shape[1:]}; the model was fitted "
+                f"X has spectrograms of shape {self._shape(X3)}; the model was fitted "
                 f"on {expected} (frames, mel bins)."
             )
         return X3

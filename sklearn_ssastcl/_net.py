@@ -6,6 +6,7 @@ step computes (SpecAugment on the batch, the three-branch contrastive loss).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 
@@ -15,6 +16,7 @@ from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
+from torch.utils.data import DataLoader
 
 from sklearn_ssastcl.metrics import compute_eer
 
@@ -59,15 +61,78 @@ def valid_eer(net, X, y) -> float:
     return eer_from_logits(logits, y)
 
 
+_AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast(device: str, precision: str = "fp32"):
+    """``torch.autocast`` on ``device`` for ``precision`` ("fp32": a no-op context).
+
+    Examples
+    --------
+    >>> with autocast("cpu", "bf16"):
+    ...     (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
+    torch.bfloat16
+    """
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(
+        device_type=torch.device(device).type, dtype=_AUTOCAST_DTYPES[precision]
+    )
+
+
+def to_float(y):
+    """Cast the floating tensors of a (nested) network output to float32."""
+    if isinstance(y, torch.Tensor):
+        return y.float() if y.is_floating_point() else y
+    if isinstance(y, tuple):
+        return tuple(to_float(v) for v in y)
+    if isinstance(y, list):
+        return [to_float(v) for v in y]
+    if isinstance(y, dict):
+        return {k: to_float(v) for k, v in y.items()}
+    return y
+
+
+def batches(X, batch_size: int, num_workers: int = 0):
+    """Batches of ``X``: slices of an array, or a DataLoader over a torch Dataset."""
+    if isinstance(X, torch.utils.data.Dataset):
+        # its own generator: the loader must not draw from the fit's torch RNG,
+        # so streamed and in-memory fits stay identical
+        loader = DataLoader(
+            X,
+            batch_size=batch_size,
+            shuffle=False,
+            num_workers=num_workers,
+            generator=torch.Generator().manual_seed(0),
+        )
+        yield from loader
+        return
+    for start in range(0, len(X), batch_size):
+        yield torch.as_tensor(np.asarray(X[start : start + batch_size]))
+
+
 @torch.no_grad()
-def embed_batches(encoder, X, *, batch_size: int = 64, device: str = "cpu"):
-    """Pooled embeddings ``(n, D)`` float32 of spectrograms ``X`` (one pass each)."""
+def embed_batches(
+    encoder,
+    X,
+    *,
+    batch_size: int = 64,
+    device: str = "cpu",
+    precision: str = "fp32",
+    num_workers: int = 0,
+):
+    """Pooled embeddings ``(n, D)`` float32 of spectrograms ``X`` (one pass each).
+
+    ``X`` is an array ``(n, T, F)`` or a torch Dataset of ``(T, F)`` tensors
+    (streamed through a DataLoader with ``num_workers`` workers).
+    """
     was_training = encoder.training
     encoder.eval()
     out = []
-    for start in range(0, len(X), batch_size):
-        xb = torch.as_tensor(np.asarray(X[start : start + batch_size]), device=device)
-        out.append(encoder(xb).float().cpu())
+    for xb in batches(X, batch_size, num_workers):
+        with autocast(device, precision):
+            z = encoder(xb.to(device))
+        out.append(z.float().cpu())
     encoder.train(was_training)
     if not out:
         return np.zeros((0, encoder.embed_dim), dtype=np.float32)
@@ -91,20 +156,48 @@ def _augment_spec(spec_augment, x, generator):
 
 
 class _SpecAugmentMixin:
-    """Apply ``spec_augment`` to each training batch, with a seeded generator."""
+    """SpecAugment on each training batch (seeded) and mixed precision.
+
+    ``precision`` "bf16"/"fp16" runs the module's forward under
+    ``torch.autocast`` (outputs cast back to float32 before the loss); "fp16"
+    also scales the loss with a ``GradScaler``.
+    """
+
+    def initialize(self):
+        super().initialize()
+        self.scaler_ = None
+        if getattr(self, "precision", "fp32") == "fp16":
+            device_type = torch.device(self.device).type
+            self.scaler_ = torch.amp.GradScaler(device_type)
+        return self
+
+    def infer(self, x, **fit_params):
+        with autocast(self.device, getattr(self, "precision", "fp32")):
+            y_pred = super().infer(x, **fit_params)
+        return to_float(y_pred)
 
     def train_step_single(self, batch, **fit_params):
-        if self.spec_augment is None:
-            return super().train_step_single(batch, **fit_params)
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        seed = int(torch.randint(2**31 - 1, (1,)))  # from the fit's seeded RNG
-        generator = torch.Generator().manual_seed(seed)
-        Xi = _augment_spec(self.spec_augment, Xi, generator)
+        if self.spec_augment is not None:
+            seed = int(torch.randint(2**31 - 1, (1,)))  # from the fit's seeded RNG
+            generator = torch.Generator().manual_seed(seed)
+            Xi = _augment_spec(self.spec_augment, Xi, generator)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
+        scaler = getattr(self, "scaler_", None)
+        (loss if scaler is None else scaler.scale(loss)).backward()
         return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        scaler = getattr(self, "scaler_", None)
+        if scaler is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()  # zero_grad, forward, scaled backward
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return None
 
 
 class ContrastiveNet(_SpecAugmentMixin, NeuralNet):
@@ -114,9 +207,10 @@ class ContrastiveNet(_SpecAugmentMixin, NeuralNet):
     ``L_SA`` and ``alpha * L_CA`` and records both parts per batch.
     """
 
-    def __init__(self, module, *args, spec_augment=None, **kwargs):
+    def __init__(self, module, *args, spec_augment=None, precision="fp32", **kwargs):
         super().__init__(module, *args, **kwargs)
         self.spec_augment = spec_augment
+        self.precision = precision
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         same = to_tensor(y_true, device=self.device).float()
@@ -131,9 +225,10 @@ class ContrastiveNet(_SpecAugmentMixin, NeuralNet):
 class ClassifierNet(_SpecAugmentMixin, NeuralNetClassifier):
     """Stage II head, or encoder + head trained end to end, with weighted CE."""
 
-    def __init__(self, module, *args, spec_augment=None, **kwargs):
+    def __init__(self, module, *args, spec_augment=None, precision="fp32", **kwargs):
         super().__init__(module, *args, **kwargs)
         self.spec_augment = spec_augment
+        self.precision = precision
 
     def predict_logits(self, X) -> np.ndarray:
         """Raw logits as float64 ``(n, 2)``."""
@@ -156,7 +251,15 @@ class ProbeEER(Callback):
     """
 
     def __init__(
-        self, X_train, y_train, X_valid, y_valid, *, max_train=1000, batch_size=64
+        self,
+        X_train,
+        y_train,
+        X_valid,
+        y_valid,
+        *,
+        max_train=1000,
+        batch_size=64,
+        num_workers=0,
     ):
         self.X_train = X_train
         self.y_train = y_train
@@ -164,12 +267,24 @@ class ProbeEER(Callback):
         self.y_valid = y_valid
         self.max_train = max_train
         self.batch_size = batch_size
+        self.num_workers = num_workers
 
     def on_epoch_end(self, net, **kwargs):
         encoder = net.module_.encoder
-        kw = {"batch_size": self.batch_size, "device": net.device}
+        kw = {
+            "batch_size": self.batch_size,
+            "device": net.device,
+            "precision": getattr(net, "precision", "fp32"),
+            "num_workers": self.num_workers,
+        }
         n = min(len(self.X_train), self.max_train)
-        z_train = embed_batches(encoder, self.X_train[:n], **kw)
+        head = np.arange(n)
+        X_head = (
+            self.X_train.take(head, augment=False)
+            if getattr(self.X_train, "streaming", False)
+            else self.X_train[:n]
+        )
+        z_train = embed_batches(encoder, X_head, **kw)
         z_valid = embed_batches(encoder, self.X_valid, **kw)
         scores = centroid_scores(z_train, self.y_train[:n], z_valid)
         is_bona = np.asarray(self.y_valid, dtype=bool)

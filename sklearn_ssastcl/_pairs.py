@@ -7,15 +7,30 @@ uniformly over attacks (then over clips), never the same clip twice in a pair.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
+from sklearn_ssastcl.datasets import load_audio
+
+_MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
+
 
 def epoch_rng(seed: int, epoch: int, stream: int = 0) -> np.random.Generator:
     """A numpy Generator for ``(seed, epoch, stream)``: same inputs, same draws."""
     return np.random.default_rng([int(seed), int(epoch), int(stream)])
+
+
+def clip_rng(seed: int, epoch: int, index: int) -> np.random.Generator:
+    """The augmentation Generator of clip ``index`` in ``epoch``.
+
+    It depends on ``(seed, epoch, index)`` only, so in-memory and streamed
+    training, with any number of DataLoader workers, draw the same augmentation.
+    """
+    return np.random.default_rng([int(seed), int(epoch), 1, int(index)])
 
 
 class PairSampler:
@@ -176,12 +191,14 @@ class FeatureSource:
             return self._cache[1]
         if self._cache is not None and self._cache[0] == epoch:
             return self._cache[1]
-        rng = epoch_rng(self.seed, epoch, stream=1)
         augmented = [
             np.asarray(
-                self.augment(w, rng, sample_rate=self.sample_rate), dtype=np.float32
+                self.augment(
+                    w, clip_rng(self.seed, epoch, i), sample_rate=self.sample_rate
+                ),
+                dtype=np.float32,
             )
-            for w in self.waveforms
+            for i, w in enumerate(self.waveforms)
         ]
         features = _as_float32(self.frontend.transform(augmented))
         self._cache = (epoch, features)
@@ -190,6 +207,134 @@ class FeatureSource:
 
 def _as_float32(x) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+
+
+def check_clip(clip, where: str, sample_rate: int) -> np.ndarray:
+    """Return ``clip`` as a checked 1-D float32 waveform (``where`` names it)."""
+    clip = np.asarray(clip, dtype=np.float32)
+    if clip.ndim != 1:
+        raise ValueError(
+            f"{where} has shape {clip.shape}; with a frontend each clip must be a "
+            "1-D waveform (or X a 2-D array of equal-length clips)."
+        )
+    if not np.all(np.isfinite(clip)):
+        raise ValueError(f"{where} holds NaN or infinite samples.")
+    if clip.size < _MIN_SAMPLES:
+        raise ValueError(
+            f"{where} has {clip.size} samples ({clip.size / sample_rate:.3f} s at "
+            f"{sample_rate} Hz); the frontend needs at least {_MIN_SAMPLES}. Drop or "
+            "pad the short clips."
+        )
+    if not np.any(clip):
+        raise ValueError(
+            f"{where} is silent (all zeros). Remove silent clips before fit."
+        )
+    return clip
+
+
+def read_clip(item, index: int, sample_rate: int) -> np.ndarray:
+    """Load ``item`` (a path or a waveform) as a checked float32 waveform."""
+    if isinstance(item, (str, os.PathLike)):
+        return check_clip(
+            load_audio(item, sample_rate),
+            f"Clip {index} ({os.fspath(item)!r})",
+            sample_rate,
+        )
+    return check_clip(item, f"Clip {index}", sample_rate)
+
+
+def _plain_features(frontend, path: str, size: int, mtime_ns: int, sample_rate: int):
+    """Un-augmented features of one file (``size``/``mtime_ns`` key the cache)."""
+    clip = read_clip(path, 0, sample_rate)
+    return _as_float32(frontend.transform([clip]))[0]
+
+
+class ClipStream(Dataset):
+    """Features of clips computed one at a time, for a streaming DataLoader.
+
+    Each item is read (when a path), augmented with ``clip_rng(seed, epoch, i)``
+    and passed through ``frontend``; nothing is kept between items, so memory
+    does not grow with the number of clips.
+
+    Parameters
+    ----------
+    items : list of str or of 1-D arrays
+        Audio file paths or waveforms.
+    frontend : transformer
+        Maps a list of waveforms to ``(n, T, F)`` features (e.g. ``LogMel``).
+    augment : callable or None, default=None
+        ``augment(waveform, rng, sample_rate=...)``.
+    sample_rate : int, default=16000
+        Rate files are read at.
+    seed : int, default=0
+        Seed of the augmentation draws.
+    memory : joblib.Memory or None, default=None
+        Caches the un-augmented features of files, keyed by path, size,
+        modification time and the frontend (its parameters and fitted state).
+    """
+
+    streaming = True
+
+    def __init__(
+        self,
+        items,
+        frontend,
+        *,
+        augment=None,
+        sample_rate: int = 16000,
+        seed: int = 0,
+        memory=None,
+    ) -> None:
+        self.items = items
+        self.frontend = frontend
+        self.augment = augment
+        self.sample_rate = int(sample_rate)
+        self.seed = seed
+        self.memory = memory
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Augment with this epoch's draws."""
+        self.epoch = int(epoch)
+
+    def take(self, indices, *, augment: bool = True) -> ClipStream:
+        """A stream of the clips at ``indices`` (numbered from 0 for the seeds)."""
+        sub = ClipStream(
+            [self.items[int(i)] for i in np.asarray(indices, dtype=np.int64)],
+            self.frontend,
+            augment=self.augment if augment else None,
+            sample_rate=self.sample_rate,
+            seed=self.seed,
+            memory=self.memory,
+        )
+        sub.epoch = self.epoch
+        return sub
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def features(self, i: int) -> np.ndarray:
+        """Float32 features ``(T, F)`` of clip ``i`` for the current epoch."""
+        item = self.items[i]
+        index = int(i)
+        is_path = isinstance(item, (str, os.PathLike))
+        if self.augment is None and is_path and self.memory is not None:
+            path = os.fspath(item)
+            stat = os.stat(path)
+            compute = self.memory.cache(_plain_features)
+            return compute(
+                self.frontend, path, stat.st_size, stat.st_mtime_ns, self.sample_rate
+            )
+        clip = read_clip(item, index, self.sample_rate)
+        if self.augment is not None:
+            rng = clip_rng(self.seed, self.epoch, index)
+            clip = np.asarray(
+                self.augment(clip, rng, sample_rate=self.sample_rate), dtype=np.float32
+            )
+        return _as_float32(self.frontend.transform([clip]))[0]
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.from_numpy(self.features(i))
 
 
 class EpochPairDataset(Dataset):
@@ -206,7 +351,11 @@ class EpochPairDataset(Dataset):
 
     def set_epoch(self, epoch: int) -> None:
         """Draw this epoch's pairs (and augmented features)."""
-        self.features = torch.from_numpy(self.source.features(epoch))
+        if getattr(self.source, "streaming", False):
+            self.source.set_epoch(epoch)
+            self.features = self.source
+        else:
+            self.features = torch.from_numpy(self.source.features(epoch))
         rng = epoch_rng(self.seed, epoch, stream=0)
         self.a, self.b, self.same = self.sampler.sample(self.n_pairs, rng)
 
@@ -214,7 +363,7 @@ class EpochPairDataset(Dataset):
         return self.n_pairs
 
     def __getitem__(self, i: int):
-        x = {"x_a": self.features[self.a[i]], "x_b": self.features[self.b[i]]}
+        x = {"x_a": self.features[int(self.a[i])], "x_b": self.features[int(self.b[i])]}
         return x, self.same[i]
 
 
@@ -228,7 +377,11 @@ class EpochClipDataset(Dataset):
 
     def set_epoch(self, epoch: int) -> None:
         """Use this epoch's (augmented) features."""
-        self.features = torch.from_numpy(self.source.features(epoch))
+        if getattr(self.source, "streaming", False):
+            self.source.set_epoch(epoch)
+            self.features = self.source
+        else:
+            self.features = torch.from_numpy(self.source.features(epoch))
 
     def __len__(self) -> int:
         return len(self.y)
