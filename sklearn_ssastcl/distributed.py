@@ -1,0 +1,349 @@
+"""Run SSAST-CL work on several processes or machines.
+
+Two small helpers, each for one of the ways of spreading work in
+``docs/distributed.rst``:
+
+- :func:`make_objective` and :func:`optimize_worker`: an Optuna objective that
+  trains :class:`~sklearn_ssastcl.SSASTCLClassifier` epoch by epoch, reports the
+  validation EER after each epoch (so a pruner can stop it) and records which
+  worker ran it; and one worker's loop over a study kept in shared (RDB) storage.
+  Start :func:`optimize_worker` in as many processes, on as many machines, as you
+  like: they cooperate through the storage.
+- :func:`ddp_fit_encoder`: stage I (the three-branch Siamese SSAST with the
+  contrastive loss) trained with ``torch.nn.parallel.DistributedDataParallel``,
+  each rank taking its share of every global batch of pairs.
+
+The scikit-learn searches need no helper: ``GridSearchCV`` and ``cross_validate``
+run on a Dask cluster inside ``joblib.parallel_backend("dask")``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from sklearn_ssastcl._pairs import PairSampler, epoch_rng
+
+__all__ = ["ddp_fit_encoder", "make_objective", "optimize_worker"]
+
+
+def _suggest(trial, name: str, distribution) -> Any:
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    if isinstance(distribution, FloatDistribution):
+        return trial.suggest_float(
+            name,
+            distribution.low,
+            distribution.high,
+            log=distribution.log,
+            step=distribution.step,
+        )
+    if isinstance(distribution, IntDistribution):
+        return trial.suggest_int(
+            name,
+            distribution.low,
+            distribution.high,
+            log=distribution.log,
+            step=distribution.step,
+        )
+    if isinstance(distribution, CategoricalDistribution):
+        return trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, (list, tuple)):
+        return trial.suggest_categorical(name, list(distribution))
+    raise TypeError(
+        f"param_space[{name!r}] must be an optuna Float-, Int- or "
+        f"CategoricalDistribution, or a list of choices; got {distribution!r}."
+    )
+
+
+def make_objective(
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    param_space: Mapping[str, Any],
+    *,
+    X_val: npt.ArrayLike,
+    y_val: npt.ArrayLike,
+    estimator_params: Mapping[str, Any] | None = None,
+    n_epochs: int = 3,
+    checkpoint_root: str | os.PathLike | None = None,
+    worker_id: str | None = None,
+) -> Callable:
+    """An Optuna objective: validation EER of one classifier, pruned epoch by epoch.
+
+    Each trial builds ``SSASTCLClassifier(**estimator_params, **sampled)`` and
+    trains stage I one epoch at a time (``fit`` with ``max_epochs=k`` resumes from
+    the checkpoint of epoch ``k - 1`` in a per-trial ``checkpoint_dir``), reports
+    the last ``valid_eer`` of ``history_`` as the intermediate value of step ``k``,
+    and raises ``optuna.TrialPruned`` when the study's pruner says so. The value
+    returned is the EER of ``decision_function(X_val)`` after the last epoch.
+    The trial's user attributes ``worker`` and ``pid`` say who ran it.
+
+    Parameters
+    ----------
+    X, y : array-like
+        Training spectrograms and labels, as for ``SSASTCLClassifier.fit``.
+    param_space : mapping of str to distribution
+        Name of a constructor parameter to an ``optuna.distributions``
+        Float-, Int- or CategoricalDistribution, or to a list of choices.
+    X_val, y_val : array-like
+        Validation set the trials are judged (and pruned) on.
+    estimator_params : mapping, optional
+        Fixed constructor parameters (``max_epochs`` and ``checkpoint_dir`` are
+        set by the objective).
+    n_epochs : int, default=3
+        Stage I epochs per trial, and so the number of pruning steps.
+    checkpoint_root : str or path-like, optional
+        Folder for the per-trial checkpoints (removed when the trial ends);
+        default: a fresh temporary folder per trial. Keep it on a local disk.
+    worker_id : str, optional
+        Stored as the trial's ``worker`` user attribute; default ``host:pid``.
+
+    Returns
+    -------
+    callable
+        ``objective(trial) -> float``, to pass to ``study.optimize``.
+    """
+    import optuna
+
+    from sklearn_ssastcl import SSASTCLClassifier
+    from sklearn_ssastcl.metrics import eer_score
+
+    if int(n_epochs) < 1:
+        raise ValueError(f"n_epochs must be a positive integer; got {n_epochs!r}.")
+    fixed = dict(estimator_params or {})
+    clash = sorted(set(fixed) & {"max_epochs", "checkpoint_dir"})
+    clash += sorted(set(fixed) & set(param_space))
+    if clash:
+        raise ValueError(
+            f"estimator_params must not set {clash}: max_epochs and checkpoint_dir "
+            "are set by the objective, and searched parameters come from param_space."
+        )
+    if worker_id is None:
+        worker_id = f"{os.uname().nodename}:{os.getpid()}"
+
+    def objective(trial) -> float:
+        trial.set_user_attr("worker", str(worker_id))
+        trial.set_user_attr("pid", os.getpid())
+        params = {name: _suggest(trial, name, d) for name, d in param_space.items()}
+        if checkpoint_root is None:
+            folder = Path(tempfile.mkdtemp(prefix=f"ssastcl_trial{trial.number}_"))
+        else:
+            folder = Path(checkpoint_root) / f"trial_{trial.number}"
+        clf = SSASTCLClassifier(**fixed, **params, checkpoint_dir=folder)
+        try:
+            for epoch in range(1, int(n_epochs) + 1):
+                # stage II must be retrained on this epoch's encoder, not resumed
+                shutil.rmtree(folder / "head", ignore_errors=True)
+                clf.set_params(max_epochs=epoch).fit(X, y, X_val=X_val, y_val=y_val)
+                trial.report(float(clf.history_[-1, "valid_eer"]), step=epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+            return float(eer_score(y_val, clf.decision_function(X_val)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return objective
+
+
+def optimize_worker(
+    storage,
+    study_name: str,
+    objective: Callable,
+    *,
+    n_trials: int,
+    sampler=None,
+    pruner=None,
+    direction: str = "minimize",
+):
+    """Run ``n_trials`` trials of a shared study in this process.
+
+    The study is created on first use (``load_if_exists=True``, so workers may
+    start in any order) and every worker started with the same ``storage`` and
+    ``study_name`` adds its trials to it. For a ``GridSampler``, give every
+    worker the same ``search_space`` and ``seed``: trial number ``i`` then gets
+    grid point ``i`` of the same shuffled grid, so no point runs twice.
+
+    Parameters
+    ----------
+    storage : str or optuna.storages.BaseStorage
+        An RDB URL (``"sqlite:///study.db"``,
+        ``"postgresql+psycopg2://user:password@host:5432/db"``) or a storage object
+        such as ``optuna.storages.RDBStorage(url, heartbeat_interval=60, ...)``.
+        For SQLite URLs the connection waits up to 60 s for a lock.
+    study_name : str
+        Name of the study in the storage.
+    objective : callable
+        ``objective(trial) -> float``, e.g. from :func:`make_objective`.
+    n_trials : int
+        Trials this worker runs (the study gets ``n_workers * n_trials``).
+    sampler, pruner : optional
+        Optuna sampler and pruner (defaults: TPE, median).
+    direction : {"minimize", "maximize"}, default="minimize"
+        Direction of the study when it is created.
+
+    Returns
+    -------
+    optuna.Study
+        The shared study.
+    """
+    import optuna
+
+    if isinstance(storage, (str, os.PathLike)):
+        url = os.fspath(storage)
+        if "://" not in url:
+            raise ValueError(
+                f"storage must be an RDB URL such as 'sqlite:///study.db' or a storage "
+                f"object; got {url!r}."
+            )
+        kwargs = {}
+        if url.startswith("sqlite"):
+            kwargs = {"connect_args": {"timeout": 60}}
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    study = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        sampler=sampler,
+        pruner=pruner,
+        direction=direction,
+        load_if_exists=True,
+    )
+    study.optimize(objective, n_trials=int(n_trials))
+    return study
+
+
+def _shard(n: int, rank: int, world_size: int) -> slice:
+    if n % world_size:
+        raise ValueError(
+            f"batch_size={n} does not split evenly over {world_size} processes; "
+            f"use a multiple of {world_size}, so that every rank gets the same share "
+            "and the averaged gradient is the full batch's."
+        )
+    size = n // world_size
+    return slice(rank * size, (rank + 1) * size)
+
+
+def ddp_fit_encoder(
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    encoder_params: Mapping[str, Any],
+    n_steps: int = 10,
+    batch_size: int = 16,
+    lr: float = 1e-3,
+    alpha: float = 1.0,
+    margin: float = 1.0,
+    pos_label: Any = "bonafide",
+    random_state: int = 0,
+) -> tuple[dict[str, torch.Tensor], list[float]]:
+    """Train the stage I Siamese SSAST encoder on every rank of a process group.
+
+    Every rank draws the same global batch of ``batch_size`` pairs per step (from
+    :class:`~sklearn_ssastcl._pairs.PairSampler` with a ``(random_state, step)``
+    seed) and keeps its contiguous ``batch_size / world_size`` share.
+    ``DistributedDataParallel`` averages the gradients, so each step equals one
+    step of a single process on the whole batch (up to float rounding). Without
+    an initialised ``torch.distributed`` process group it runs in this process
+    on the whole batch. Optimiser: AdamW (weight decay 0).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, target_length, n_mels)
+        Spectrograms, the same on every rank.
+    y : array-like of shape (n_samples,)
+        Labels; ``pos_label`` marks bona fide.
+    encoder_params : mapping
+        Keyword arguments of :class:`~sklearn_ssastcl.nn.SSASTEncoder`
+        (``target_length`` defaults to ``X.shape[1]``, ``n_mels`` to ``X.shape[2]``).
+    n_steps : int, default=10
+        Optimiser steps.
+    batch_size : int, default=16
+        Global pairs per step, a multiple of the world size.
+    lr : float, default=1e-3
+        Learning rate.
+    alpha, margin : float, default=1.0
+        Weight of the cross-attention loss and contrastive margin.
+    pos_label : default="bonafide"
+        Label of the bona fide class.
+    random_state : int, default=0
+        Seed of the initial weights and of the pairs.
+
+    Returns
+    -------
+    state_dict : dict of str to Tensor
+        The trained encoder's weights (the same on every rank).
+    losses : list of float
+        The global batch loss at each step (averaged over ranks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(12, 16, 8)).astype(np.float32)
+    >>> y = np.array(["bonafide", "spoof"] * 6)
+    >>> params = dict(size=None, embed_dim=16, depth=1, num_heads=2,
+    ...               kernel_size=(4, 4))
+    >>> state, losses = ddp_fit_encoder(X, y, encoder_params=params, n_steps=2,
+    ...                                 batch_size=4)
+    >>> len(losses), all(np.isfinite(losses))
+    (2, True)
+    """
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    from sklearn_ssastcl.nn import SSASTEncoder
+    from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
+    from sklearn_ssastcl.nn._siamese import SiameseSSAST
+
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    y = np.asarray(y)
+    if X.ndim != 3 or len(X) != len(y):
+        raise ValueError(
+            "X must be spectrograms of shape (n_samples, target_length, n_mels) with "
+            f"one label per clip; got X of shape {tuple(X.shape)} and {len(y)} labels."
+        )
+    is_bona = y == pos_label
+    if not is_bona.any():
+        raise ValueError(
+            f"pos_label={pos_label!r} is not among the labels {np.unique(y)!r}; "
+            "pass the label of the bona fide class."
+        )
+    distributed = dist.is_available() and dist.is_initialized()
+    rank = dist.get_rank() if distributed else 0
+    world = dist.get_world_size() if distributed else 1
+    part = _shard(int(batch_size), rank, world)
+
+    kwargs = {"target_length": X.shape[1], "n_mels": X.shape[2], **encoder_params}
+    torch.manual_seed(int(random_state))  # same initial weights on every rank
+    model = SiameseSSAST(SSASTEncoder(**kwargs))
+    net = DistributedDataParallel(model) if distributed else model
+    criterion = SiameseContrastiveLoss(alpha=alpha, margin=margin)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
+    sampler = PairSampler(is_bona)
+    losses = []
+    net.train()
+    for step in range(int(n_steps)):
+        a, b, same = sampler.sample(int(batch_size), epoch_rng(random_state, step))
+        a, b, same = a[part], b[part], torch.from_numpy(same[part])
+        optimizer.zero_grad()
+        loss = criterion(net(X[a], X[b]), same)
+        loss.backward()  # DDP: gradients averaged over ranks here
+        optimizer.step()
+        value = loss.detach().clone()
+        if distributed:
+            dist.all_reduce(value)
+            value /= world
+        losses.append(float(value))
+    state = {k: v.detach().clone() for k, v in model.encoder.state_dict().items()}
+    return state, losses
