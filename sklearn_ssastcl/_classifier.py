@@ -463,7 +463,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         if self._streams(items):
             memory = None
             if self.feature_cache is not None:
-                memory = check_memory(self.feature_cache)
+                cache = self.feature_cache
+                if isinstance(cache, os.PathLike):
+                    cache = os.fspath(cache)
+                memory = check_memory(cache)
             stream = ClipStream(
                 items, self.frontend, sample_rate=self._rate, memory=memory
             )
@@ -921,7 +924,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 out.append(logits.double().cpu())
             return torch.cat(out).numpy() if out else np.zeros((0, 2))
         z = embed_batches(self.encoder_, X3, **kw)
-        return module(torch.as_tensor(z, device=self.device_)).double().cpu().numpy()
+        with autocast(self.device_, kw["precision"]):
+            logits = module(torch.as_tensor(z, device=self.device_))
+        return logits.double().cpu().numpy()
 
     def _decision(self, X3) -> np.ndarray:
         logits = self._logits(X3)
