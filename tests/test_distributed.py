@@ -173,6 +173,8 @@ def test_grid_search_on_dask_equals_sequential():
             on_dask = search().fit(X, y)
         ran_on = client.run(os.getpid)
     assert len(ran_on) == 2 and os.getpid() not in ran_on.values()
+    # the two settings score differently, so equality is not a tie by chance
+    assert len(set(sequential.cv_results_["mean_test_score"])) == 2
     np.testing.assert_array_equal(
         on_dask.cv_results_["mean_test_score"],
         sequential.cv_results_["mean_test_score"],
