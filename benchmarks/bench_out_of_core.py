@@ -1,0 +1,241 @@
+"""Peak memory and time of SSASTCLClassifier on file paths: streamed vs in memory.
+
+For each multiple M of ``--multiples`` (default 1, 4, 16) the spoofcorpus-dev train
+part (766 FLAC clips, 1.5-6 s) is given M times over as a list of file paths
+(the path list repeated), and a fresh Python process runs
+
+    clf = SSASTCLClassifier(tiny encoder, frontend=LogMel(...), stream=S,
+                            max_epochs=1, head_epochs=1, pairs_per_epoch=P,
+                            validation_split=None, random_state=0)
+    clf.fit(paths, y); clf.decision_function(paths)
+
+with ``stream=True`` (each clip read and featurised when a batch needs it,
+``--num-workers`` DataLoader workers) and ``stream=False`` (all waveforms loaded
+and all features computed in memory, the pre-streaming behaviour). It reports
+the wall time of ``fit`` and of ``decision_function`` and the process's peak
+resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, imports
+included; with workers, their own peaks are ``RUSAGE_CHILDREN``) and the same
+after imports only. The pairs per epoch are fixed, so time grows with M through
+reading, LogMel and the per-clip encoder passes of stage II, the threshold and
+scoring. Streaming featurises each clip about 3 times per fit + score (stage I
+pairs, stage II embeddings, threshold; scoring once more) where the in-memory
+mode does it once per call.
+
+Other engineers share this CPU: absolute times drift with their load (the load
+average at start and end is recorded); the stream / memory ratios, measured side
+by side at each M, are the figures to compare.
+
+Command (about 10 minutes on 2 shared cores)::
+
+    python benchmarks/bench_out_of_core.py
+
+Smoke test (seconds)::
+
+    python benchmarks/bench_out_of_core.py --multiples 1 --max-clips 64 --out /tmp/ooc
+
+Writes ``out_of_core_<UTC stamp>.json`` and ``.md`` into ``--out`` (default
+``benchmarks/results``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = Path("/work/shared/data/spoofcorpus-dev")
+
+
+def _paths(data: Path, max_clips: int | None):
+    from sklearn_ssastcl.datasets import read_protocol
+
+    la = data / "LA"
+    frame = read_protocol(
+        la / "ASVspoof2019_LA_cm_protocols" / "ASVspoof2019.LA.cm.train.trn.txt",
+        audio_dir=la / "ASVspoof2019_LA_train" / "flac",
+    )
+    if max_clips is not None:
+        frame = frame.iloc[:max_clips]
+    return frame["path"].tolist(), frame["label"].to_numpy()
+
+
+def child(spec: dict) -> dict:
+    """One measurement, in this (fresh) process."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(spec["threads"])
+    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+
+    paths, labels = _paths(Path(spec["data"]), spec["max_clips"])
+    paths = paths * spec["multiple"]
+    labels = np.tile(labels, spec["multiple"])
+    rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    clf = SSASTCLClassifier(
+        embed_dim=spec["embed_dim"],
+        depth=spec["depth"],
+        num_heads=spec["num_heads"],
+        n_mels=spec["n_mels"],
+        frontend=LogMel(n_mels=spec["n_mels"], target_length=spec["target_length"]),
+        stream=spec["stream"],
+        num_workers=spec["num_workers"],
+        max_epochs=1,
+        head_epochs=1,
+        pairs_per_epoch=spec["pairs"],
+        batch_size=16,
+        validation_split=None,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    clf.fit(paths, labels)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = clf.decision_function(paths)
+    score_s = time.perf_counter() - start
+    return {
+        "n_clips": len(paths),
+        "fit_s": fit_s,
+        "decision_function_s": score_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        / 1024,
+        "rss_after_imports_and_paths_mb": rss_ready,
+        "score_checksum": float(np.sum(scores)),
+    }
+
+
+def main(argv=None) -> Path | None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--multiples", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--modes", nargs="+", default=["stream", "memory"])
+    parser.add_argument("--data", default=str(DATA))
+    parser.add_argument("--max-clips", type=int, default=None)
+    parser.add_argument("--target-length", type=int, default=100)
+    parser.add_argument("--n-mels", type=int, default=64)
+    parser.add_argument("--embed-dim", type=int, default=64)
+    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--num-heads", type=int, default=4)
+    parser.add_argument("--pairs", type=int, default=256)
+    parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--time-budget", type=float, default=1500, help="skip runs past it (s)"
+    )
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print("RESULT " + json.dumps(child(json.loads(args.child))))
+        return None
+
+    sys.path.insert(0, str(HERE.parent))
+    from sklearn_ssastcl._utils import machine_info
+
+    params = {
+        k: v for k, v in vars(args).items() if k not in ("child", "out", "time_budget")
+    }
+    runs, skipped = [], []
+    began = time.perf_counter()
+    load_start = os.getloadavg()
+    for multiple in args.multiples:
+        for mode in args.modes:
+            if time.perf_counter() - began > args.time_budget:
+                skipped.append({"multiple": multiple, "mode": mode})
+                continue
+            spec = {
+                "multiple": multiple,
+                "stream": mode == "stream",
+                "data": args.data,
+                "max_clips": args.max_clips,
+                "target_length": args.target_length,
+                "n_mels": args.n_mels,
+                "embed_dim": args.embed_dim,
+                "depth": args.depth,
+                "num_heads": args.num_heads,
+                "pairs": args.pairs,
+                "num_workers": args.num_workers if mode == "stream" else 0,
+                "threads": args.threads,
+            }
+            cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+            if done.returncode or not lines:
+                raise RuntimeError(f"run {spec} failed:\n{done.stderr[-3000:]}")
+            result = {"multiple": multiple, "mode": mode, **json.loads(lines[-1][7:])}
+            runs.append(result)
+            print(json.dumps(result), flush=True)
+    ratios = []
+    for multiple in args.multiples:
+        pair = {r["mode"]: r for r in runs if r["multiple"] == multiple}
+        if {"stream", "memory"} <= pair.keys():
+            s, m = pair["stream"], pair["memory"]
+            ratios.append(
+                {
+                    "multiple": multiple,
+                    "peak_rss_stream_over_memory": s["peak_rss_mb"] / m["peak_rss_mb"],
+                    "time_stream_over_memory": (s["fit_s"] + s["decision_function_s"])
+                    / (m["fit_s"] + m["decision_function_s"]),
+                    "same_scores": abs(s["score_checksum"] - m["score_checksum"])
+                    <= 1e-6 * max(1.0, abs(m["score_checksum"])),
+                }
+            )
+    record = {
+        "benchmark": "out_of_core",
+        "machine": machine_info(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "params": params,
+        "load_average_start": load_start,
+        "load_average_end": os.getloadavg(),
+        "note": "CPU shared with other jobs: compare the stream/memory ratios "
+        "measured side by side, not absolute times.",
+        "runs": runs,
+        "ratios": ratios,
+        "skipped_for_time": skipped,
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"out_of_core_{stamp}.json"
+    path.write_text(json.dumps(record, indent=2))
+    rows = [
+        "| x train | clips | mode | fit (s) | decision_function (s) | peak RSS (MB) "
+        "| RSS after imports (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        rows.append(
+            f"| {r['multiple']} | {r['n_clips']} | {r['mode']} | {r['fit_s']:.1f} | "
+            f"{r['decision_function_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+            f"{r['rss_after_imports_and_paths_mb']:.0f} |"
+        )
+    rows += ["", "| x train | peak RSS stream / memory | time stream / memory |"]
+    rows.append("|---|---|---|")
+    for r in ratios:
+        rows.append(
+            f"| {r['multiple']} | {r['peak_rss_stream_over_memory']:.2f} | "
+            f"{r['time_stream_over_memory']:.2f} |"
+        )
+    if skipped:
+        rows += ["", f"Skipped for the time budget: {skipped}"]
+    text = (
+        f"# Out-of-core benchmark ({stamp})\n\nCommand: `{record['command']}`\n\n"
+        f"Machine: {record['machine']}\n\nLoad average start/end: {load_start} / "
+        f"{record['load_average_end']} (shared CPU: compare the ratios).\n\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+    path.with_suffix(".md").write_text(text)
+    print(text)
+    return path
+
+
+if __name__ == "__main__":
+    main()
