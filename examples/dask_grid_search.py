@@ -1,4 +1,7 @@
-"""GridSearchCV and cross_validate of SSASTCLClassifier on a Dask cluster.
+r"""
+=================================================
+GridSearchCV and cross_validate on a Dask cluster
+=================================================
 
 scikit-learn runs the fits of a search through joblib; inside
 ``joblib.parallel_backend("dask")`` joblib hands each fit to the workers of the
@@ -40,7 +43,9 @@ RANDOM_STATE = 42
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="GridSearchCV and cross_validate on a Dask cluster."
+    )
     parser.add_argument("--scheduler", help="scheduler address (default: local)")
     parser.add_argument("--n-workers", type=int, default=2, help="local workers")
     parser.add_argument("--target-length", type=int, default=64)

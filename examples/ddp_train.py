@@ -1,4 +1,7 @@
-"""Stage I of SSAST-CL on several processes with DistributedDataParallel.
+r"""
+=========================================================
+Stage I on several processes with DistributedDataParallel
+=========================================================
 
 Launch with torchrun; each process is one rank of a gloo (CPU) or NCCL (GPU)
 process group, every global batch of pairs is split over the ranks and the
@@ -32,7 +35,9 @@ from sklearn_ssastcl.distributed import ddp_fit_encoder
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Stage I on several processes with DistributedDataParallel."
+    )
     parser.add_argument("--data", help="npz file with X and y (default: the sample)")
     parser.add_argument("--target-length", type=int, default=64)
     parser.add_argument("--n-mels", type=int, default=32)

@@ -1,4 +1,7 @@
-"""One worker of a distributed Optuna search over SSASTCLClassifier.
+r"""
+=======================================================
+Distributed Optuna search: one worker of a shared study
+=======================================================
 
 Every process started with the same ``--storage`` and ``--study-name`` works on
 the same study: start this script as many times as you like, on one machine or
@@ -40,7 +43,9 @@ GRID = {"lr": [3e-4, 1e-3, 3e-3], "alpha": [0.0, 0.5, 1.0]}
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Distributed Optuna search: one worker of a shared study."
+    )
     parser.add_argument("--storage", required=True, help="e.g. sqlite:///study.db")
     parser.add_argument("--study-name", required=True)
     parser.add_argument("--n-trials", type=int, default=4, help="trials per worker")
