@@ -376,7 +376,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 "class_weight must be 'balanced', None or 2 non-negative weights "
                 f"(spoof, bona fide); got {self.class_weight!r}."
             )
-        if self.stream is True and self.frontend is None:
+        if self.stream != "auto" and self.stream and self.frontend is None:
             raise ValueError(
                 "stream=True streams raw audio through the frontend; got "
                 "frontend=None. Pass a frontend (e.g. LogMel()) or stream='auto'."
@@ -441,10 +441,6 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 "read_protocol) or drop those rows before fit/predict."
             )
         return items
-
-    def _waveforms(self, X) -> list[np.ndarray]:
-        """Load and check raw clips for the frontend."""
-        return [read_clip(c, i, self._rate) for i, c in enumerate(self._clip_items(X))]
 
     def _streams(self, items) -> bool:
         if self.stream == "auto":

@@ -426,3 +426,15 @@ def test_tags():
     tags = SSASTCLClassifier(device="cuda").__sklearn_tags__()
     assert tags.non_deterministic is True
     assert tags.classifier_tags.multi_class is False
+
+
+def test_streaming_and_precision_params_round_trip(data, tmp_path):
+    X, y = data
+    params = SSASTCLClassifier().get_params()
+    assert params["stream"] == "auto" and params["num_workers"] == 0
+    assert params["feature_cache"] is None and params["precision"] == "fp32"
+    clf = SSASTCLClassifier(**TINY, precision="bf16").fit(X, y)
+    clf.save_weights(tmp_path / "w")
+    loaded = SSASTCLClassifier.load_weights(tmp_path / "w")
+    assert loaded.precision == "bf16"
+    assert_allclose(loaded.decision_function(X), clf.decision_function(X))

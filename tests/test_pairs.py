@@ -108,3 +108,29 @@ def test_epoch_dataset_redraws_pairs_and_augmented_features():
     x, same = ds[0]
     assert x["x_a"].shape == (5, 4) and same in (0.0, 1.0)
     assert len(ds) == 16
+
+
+def test_augmentation_draws_depend_on_seed_epoch_and_clip_only():
+    from sklearn_ssastcl._pairs import clip_rng
+
+    waves = [np.full(20, i, dtype=np.float32) for i in range(4)]
+
+    class Frontend:
+        def transform(self, clips):
+            return np.stack([c.reshape(5, 4) for c in clips])
+
+    def augment(w, rng, sample_rate=16000):
+        return w + rng.normal(size=w.shape).astype(np.float32)
+
+    full = FeatureSource(waveforms=waves, frontend=Frontend(), augment=augment, seed=3)
+    part = FeatureSource(
+        waveforms=waves[:2], frontend=Frontend(), augment=augment, seed=3
+    )
+    # clip 1 gets the same draw whatever the other clips are
+    assert_array_equal(full.features(2)[1], part.features(2)[1])
+    noise = np.random.default_rng([3, 2, 1, 1]).normal(size=20)
+    assert_array_equal(full.features(2)[1].ravel(), waves[1] + noise.astype("f4"))
+    assert_array_equal(
+        clip_rng(3, 2, 1).normal(size=3),
+        np.random.default_rng([3, 2, 1, 1]).normal(size=3),
+    )
