@@ -14,20 +14,28 @@ from pathlib import Path
 
 AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg", ".mp3")
 
-#: The recommended small CPU recipe (METHOD.md section 4.6, ours). Every key is a
-#: ``SSASTCLClassifier`` parameter; a JSON config file or options override them.
+#: The recommended small CPU recipe: the configuration chosen on the dev part of
+#: spoofcorpus-dev by benchmarks/tune_dev.py (ours; see benchmarks/results). Every
+#: key is a ``SSASTCLClassifier`` parameter; a JSON config file or options override.
 RECIPE = {
-    "model_size": "tiny",
-    "depth": 6,
-    "kernel_size": [16, 16],
+    "model_size": None,
+    "embed_dim": 64,
+    "depth": 2,
+    "num_heads": 1,
+    "kernel_size": [128, 2],
     "loss": "contrastive",
     "cross_attention": True,
     "alpha": 1.0,
     "margin": 1.0,
     "max_epochs": 6,
-    "head_epochs": 30,
+    "pairs_per_epoch": 600,
+    "head_epochs": 60,
+    "head_batch_size": 32,
     "batch_size": 16,
-    "lr": 3e-4,
+    "lr": 1e-3,
+    "lr_schedule": "cosine",
+    "warmup_epochs": 1.0,
+    "standardize_embeddings": True,
 }
 RECIPE_FRONTEND = {"target_length": 300, "pad_mode": "repeat"}
 
@@ -99,9 +107,18 @@ def _build_classifier(args: argparse.Namespace):
         params["cross_attention"] = False
     if args.target_length is not None:
         frontend_params["target_length"] = args.target_length
+    if params.get("pretrained"):
+        # The architecture comes from the checkpoint.
+        for key in ("embed_dim", "depth", "num_heads", "kernel_size"):
+            params.pop(key, None)
+        params["model_size"] = args.model_size or "tiny"
     if "kernel_size" in params:
         params["kernel_size"] = tuple(params["kernel_size"])
     params["augment"] = _augmenter(args.augment)
+    if args.augment != "none":
+        from sklearn_ssastcl.augment import SpecAugment
+
+        params["spec_augment"] = SpecAugment()
     params["verbose"] = 0 if args.quiet else 1
     return SSASTCLClassifier(frontend=LogMel(**frontend_params), **params)
 
@@ -404,7 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--augment",
         choices=["fir+rawboost", "rawboost", "fir", "none"],
         default="fir+rawboost",
-        help="waveform augmentation, a fresh draw each epoch (default fir+rawboost)",
+        help="waveform augmentation, a fresh draw each epoch, plus SpecAugment "
+        "unless 'none' (default fir+rawboost)",
     )
     train.add_argument(
         "--max-clips", type=int, help="use a stratified random subset of this size"
