@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,21 @@ def make_objective(
     return objective
 
 
+def _rdb_storage(url: str, attempts: int = 5):
+    """``RDBStorage(url)``, retried if workers starting together race on the schema."""
+    import optuna
+    from sqlalchemy.exc import DBAPIError
+
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except DBAPIError:  # "table studies already exists", alembic_version clash
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
 def optimize_worker(
     storage,
     study_name: str,
@@ -181,7 +197,9 @@ def optimize_worker(
         An RDB URL (``"sqlite:///study.db"``,
         ``"postgresql+psycopg2://user:password@host:5432/db"``) or a storage object
         such as ``optuna.storages.RDBStorage(url, heartbeat_interval=60, ...)``.
-        For SQLite URLs the connection waits up to 60 s for a lock.
+        For SQLite URLs the connection waits up to 60 s for a lock. Creating
+        the storage is retried a few times, since workers that start together
+        may race to create the tables.
     study_name : str
         Name of the study in the storage.
     objective : callable
@@ -207,10 +225,7 @@ def optimize_worker(
                 f"storage must be an RDB URL such as 'sqlite:///study.db' or a storage "
                 f"object; got {url!r}."
             )
-        kwargs = {}
-        if url.startswith("sqlite"):
-            kwargs = {"connect_args": {"timeout": 60}}
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        storage = _rdb_storage(url)
     study = optuna.create_study(
         storage=storage,
         study_name=study_name,
