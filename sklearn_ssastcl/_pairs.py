@@ -313,25 +313,50 @@ class ClipStream(Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def features(self, i: int) -> np.ndarray:
-        """Float32 features ``(T, F)`` of clip ``i`` for the current epoch."""
+    def _cached(self, i: int):
+        """Features of clip ``i`` from the cache, or None when it does not apply."""
         item = self.items[i]
-        index = int(i)
-        is_path = isinstance(item, (str, os.PathLike))
-        if self.augment is None and is_path and self.memory is not None:
-            path = os.fspath(item)
-            stat = os.stat(path)
-            compute = self.memory.cache(_plain_features)
-            return compute(
-                self.frontend, path, stat.st_size, stat.st_mtime_ns, self.sample_rate
-            )
-        clip = read_clip(item, index, self.sample_rate)
+        if (
+            self.augment is not None
+            or self.memory is None
+            or not isinstance(item, (str, os.PathLike))
+        ):
+            return None
+        path = os.fspath(item)
+        stat = os.stat(path)
+        compute = self.memory.cache(_plain_features)
+        return compute(
+            self.frontend, path, stat.st_size, stat.st_mtime_ns, self.sample_rate
+        )
+
+    def _clip(self, i: int) -> np.ndarray:
+        clip = read_clip(self.items[i], i, self.sample_rate)
         if self.augment is not None:
-            rng = clip_rng(self.seed, self.epoch, index)
+            rng = clip_rng(self.seed, self.epoch, i)
             clip = np.asarray(
                 self.augment(clip, rng, sample_rate=self.sample_rate), dtype=np.float32
             )
-        return _as_float32(self.frontend.transform([clip]))[0]
+        return clip
+
+    def features(self, i: int) -> np.ndarray:
+        """Float32 features ``(T, F)`` of clip ``i`` for the current epoch."""
+        return self.features_of([i])[0]
+
+    def features_of(self, indices) -> list[np.ndarray]:
+        """Features of several clips; one ``frontend.transform`` call for them all."""
+        indices = [int(i) for i in indices]
+        out = [self._cached(i) for i in indices]
+        todo = [k for k, f in enumerate(out) if f is None]
+        if todo:
+            clips = [self._clip(indices[k]) for k in todo]
+            computed = _as_float32(self.frontend.transform(clips))
+            for k, f in zip(todo, computed):
+                out[k] = f
+        return out
+
+    def __getitems__(self, indices) -> list[torch.Tensor]:
+        # the DataLoader fetches a whole batch at once: one frontend call
+        return [torch.from_numpy(f) for f in self.features_of(indices)]
 
     def __getitem__(self, i: int) -> torch.Tensor:
         return torch.from_numpy(self.features(i))
@@ -366,6 +391,23 @@ class EpochPairDataset(Dataset):
         x = {"x_a": self.features[int(self.a[i])], "x_b": self.features[int(self.b[i])]}
         return x, self.same[i]
 
+    def __getitems__(self, indices) -> list:
+        if not isinstance(self.features, ClipStream):
+            return [self[i] for i in indices]
+        indices = np.asarray(indices, dtype=np.int64)
+        n = len(indices)
+        feats = self.features.features_of(np.r_[self.a[indices], self.b[indices]])
+        return [
+            (
+                {
+                    "x_a": torch.from_numpy(feats[k]),
+                    "x_b": torch.from_numpy(feats[n + k]),
+                },
+                self.same[i],
+            )
+            for k, i in enumerate(indices)
+        ]
+
 
 class EpochClipDataset(Dataset):
     """Single clips ``(spectrogram, label)`` whose features follow :meth:`set_epoch`."""
@@ -388,3 +430,9 @@ class EpochClipDataset(Dataset):
 
     def __getitem__(self, i: int):
         return self.features[i], self.y[i]
+
+    def __getitems__(self, indices) -> list:
+        if not isinstance(self.features, ClipStream):
+            return [self[i] for i in indices]
+        feats = self.features.__getitems__(indices)
+        return [(f, self.y[i]) for f, i in zip(feats, indices)]

@@ -106,7 +106,7 @@ def test_num_workers_does_not_change_the_result(corpus):
     assert two.history_[:, "train_loss"] == zero.history_[:, "train_loss"]
 
 
-def test_stream_calls_the_frontend_one_clip_at_a_time(corpus):
+def test_stream_calls_the_frontend_one_batch_at_a_time(corpus):
     paths, _, y = corpus
     sizes = []
 
@@ -116,9 +116,12 @@ def test_stream_calls_the_frontend_one_clip_at_a_time(corpus):
             return super().transform(X)
 
     spy = SpyLogMel(n_mels=TINY["n_mels"], target_length=N_FRAMES)
-    clf = SSASTCLClassifier(**KW, frontend=spy).fit(paths, y)
-    clf.decision_function(paths)
-    assert sizes and max(sizes) == 1
+    many, labels = paths * 4, np.tile(y, 4)  # 96 clips
+    clf = SSASTCLClassifier(**{**KW, "max_epochs": 1}, frontend=spy).fit(many, labels)
+    clf.decision_function(many)
+    # stage I: 2 * batch_size clips per batch; embeddings and scores: 64
+    assert sizes and max(sizes) <= 64 < len(many)
+    assert 2 * KW["batch_size"] in sizes
 
 
 def test_dataframe_with_path_column(corpus):
