@@ -142,7 +142,7 @@ def test_objective_and_worker_errors(tmp_path):
 # --- Dask joblib backend ---------------------------------------------------
 
 
-@pytest.mark.slow  # a 2-process LocalCluster: ~30 s on the shared 2-core machine
+# A 2-process LocalCluster: ~30 s on the shared 2-core machine.
 def test_grid_search_on_dask_equals_sequential():
     distributed = pytest.importorskip(
         "dask.distributed", reason="dask[distributed] is not installed"
@@ -193,7 +193,7 @@ def test_grid_search_on_dask_equals_sequential():
 DDP_ATOL = 1e-5
 
 
-@pytest.mark.slow  # torchrun with 2 processes: ~20 s on the shared 2-core machine
+# torchrun with 2 gloo processes: ~20 s on the shared 2-core machine.
 def test_ddp_two_ranks_match_one_process(tmp_path, npz):
     path, X, y = npz
     steps, batch = 4, 8
