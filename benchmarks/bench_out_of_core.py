@@ -66,6 +66,17 @@ def _paths(data: Path, max_clips: int | None):
     return frame["path"].tolist(), frame["label"].to_numpy()
 
 
+def _git_commit() -> str | None:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None
+
+
 def child(spec: dict) -> dict:
     """One measurement, in this (fresh) process."""
     import numpy as np
@@ -192,6 +203,7 @@ def main(argv=None) -> Path | None:
         "machine": machine_info(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "params": params,
+        "git_commit": _git_commit(),
         "load_average_start": load_start,
         "load_average_end": os.getloadavg(),
         "note": "CPU shared with other jobs: compare the stream/memory ratios "
@@ -226,7 +238,8 @@ def main(argv=None) -> Path | None:
     if skipped:
         rows += ["", f"Skipped for the time budget: {skipped}"]
     text = (
-        f"# Out-of-core benchmark ({stamp})\n\nCommand: `{record['command']}`\n\n"
+        f"# Out-of-core benchmark ({stamp})\n\nCommand: `{record['command']}` "
+        f"(git {record['git_commit']})\n\n"
         f"Machine: {record['machine']}\n\nLoad average start/end: {load_start} / "
         f"{record['load_average_end']} (shared CPU: compare the ratios).\n\n"
         + "\n".join(rows)
