@@ -78,6 +78,8 @@ def _write_benchmarks() -> None:
         ("encoder", "Encoder throughput (bench_encoder)"),
         ("logmel", "LogMel throughput (bench_logmel)"),
         ("pretrain", "Self-supervised pretraining (bench_pretrain)"),
+        ("out_of_core", "Training from files: memory and time (bench_out_of_core)"),
+        ("tune_dev", "Configuration search on dev (tune_dev)"),
     ]:
         files = sorted(results.glob(f"{prefix}*.md"))
         if not files:
