@@ -1,4 +1,4 @@
-"""Shared checks for the waveform augmenters."""
+"""The waveform augmenter base class and the checks the augmenters share."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from numbers import Integral
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.base import BaseEstimator
 
 
 def _check_waveform(waveform: npt.ArrayLike, name: str) -> np.ndarray:
@@ -89,3 +90,46 @@ def _pair(value, name: str, owner: str) -> tuple:
         ) from None
     _check_range(name, low, high, owner)
     return low, high
+
+
+class WaveformAugmenter(BaseEstimator):
+    """Base of the waveform augmenters: checks, the ``p`` coin, then ``_apply``.
+
+    Subclasses define ``_check_params(sample_rate)`` (validate, and return what
+    ``_apply`` needs) and ``_apply(x, rng, sample_rate, checked)``. The coin is the
+    first draw from ``rng``, so the random stream is the same for every subclass.
+    """
+
+    def _is_identity(self) -> bool:
+        return False
+
+    def __call__(
+        self,
+        waveform: np.ndarray,
+        rng: np.random.Generator,
+        sample_rate: int = 16000,
+    ) -> np.ndarray:
+        """Augment one clip, with probability ``p``.
+
+        Parameters
+        ----------
+        waveform : ndarray of shape (n_times,)
+            The clip; any real dtype.
+        rng : numpy.random.Generator
+            The only source of randomness.
+        sample_rate : int, default=16000
+            Sample rate of the clip in Hz.
+
+        Returns
+        -------
+        ndarray of shape (n_times,), dtype float32
+            The augmented clip (a copy of the input when not applied).
+        """
+        owner = type(self).__name__
+        sample_rate = _check_sample_rate(sample_rate, owner)
+        checked = self._check_params(sample_rate)
+        x = _check_waveform(waveform, owner)
+        rng = _check_rng(rng, owner)
+        if rng.random() >= self.p or self._is_identity():
+            return x.astype(np.float32)
+        return np.asarray(self._apply(x, rng, sample_rate, checked), dtype=np.float32)

@@ -7,14 +7,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import signal
-from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
 from sklearn_ssastcl.augment._base import (
+    WaveformAugmenter,
     _check_below_nyquist,
-    _check_rng,
-    _check_sample_rate,
-    _check_waveform,
     _pair,
     _peak_normalise,
 )
@@ -81,7 +78,7 @@ def _check_choices(value, allowed: tuple, name: str, owner: str) -> tuple:
     return value
 
 
-class FIRFilter(BaseEstimator):
+class FIRFilter(WaveformAugmenter):
     """Random linear-phase FIR filter: codec / band-limit simulation.
 
     With probability ``p``, picks one filter kind uniformly from ``kinds``, designs
@@ -184,35 +181,8 @@ class FIRFilter(BaseEstimator):
             ranges[kind] = pairs
         return numtaps, kinds, ranges
 
-    def __call__(
-        self,
-        waveform: np.ndarray,
-        rng: np.random.Generator,
-        sample_rate: int = 16000,
-    ) -> np.ndarray:
-        """Filter one clip.
-
-        Parameters
-        ----------
-        waveform : ndarray of shape (n_times,)
-            The clip; any real dtype.
-        rng : numpy.random.Generator
-            The only source of randomness.
-        sample_rate : int, default=16000
-            Sample rate of the clip in Hz.
-
-        Returns
-        -------
-        ndarray of shape (n_times,), dtype float32
-            The filtered clip (a copy of the input when not applied).
-        """
-        owner = type(self).__name__
-        sample_rate = _check_sample_rate(sample_rate, owner)
-        (low_taps, high_taps), kinds, ranges = self._check_params(sample_rate)
-        x = _check_waveform(waveform, owner)
-        rng = _check_rng(rng, owner)
-        if rng.random() >= self.p:
-            return x.astype(np.float32)
+    def _apply(self, x, rng, sample_rate, checked):
+        (low_taps, high_taps), kinds, ranges = checked
         kind = kinds[int(rng.integers(len(kinds)))]
         numtaps = low_taps + 2 * int(rng.integers((high_taps - low_taps) // 2 + 1))
         cutoff = [rng.uniform(low, high) for low, high in ranges[kind]]
@@ -247,7 +217,7 @@ def _compand_quantise(x: np.ndarray, law: str, bits: int) -> np.ndarray:
     return sign_y * np.where(small, mag_y * denom / a, np.exp(mag_y * denom - 1) / a)
 
 
-class TelephoneChannel(BaseEstimator):
+class TelephoneChannel(WaveformAugmenter):
     """Telephone channel simulation: resampling, companding and a speech band-pass.
 
     With probability ``p``: downsample to ``resample_rate`` (skipped when that is
@@ -312,30 +282,8 @@ class TelephoneChannel(BaseEstimator):
         self.companding = companding
         self.bits = bits
 
-    def __call__(
-        self,
-        waveform: np.ndarray,
-        rng: np.random.Generator,
-        sample_rate: int = 16000,
-    ) -> np.ndarray:
-        """Pass one clip through the channel.
-
-        Parameters
-        ----------
-        waveform : ndarray of shape (n_times,)
-            The clip; any real dtype.
-        rng : numpy.random.Generator
-            The only source of randomness.
-        sample_rate : int, default=16000
-            Sample rate of the clip in Hz.
-
-        Returns
-        -------
-        ndarray of shape (n_times,), dtype float32
-            The processed clip (a copy of the input when not applied).
-        """
+    def _check_params(self, sample_rate: int) -> tuple:
         owner = type(self).__name__
-        sample_rate = _check_sample_rate(sample_rate, owner)
         self._validate_params()
         if self.numtaps % 2 == 0:
             raise ValueError(
@@ -358,10 +306,10 @@ class TelephoneChannel(BaseEstimator):
             rate = None
         _check_below_nyquist("the top of band", high, rate or sample_rate, owner)
 
-        x = _check_waveform(waveform, owner)
-        rng = _check_rng(rng, owner)
-        if rng.random() >= self.p:
-            return x.astype(np.float32)
+        return companding, low, high, rate
+
+    def _apply(self, x, rng, sample_rate, checked):
+        companding, low, high, rate = checked
         law = companding[int(rng.integers(len(companding)))]
         y = x
         if rate is not None:

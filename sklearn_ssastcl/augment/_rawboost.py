@@ -11,14 +11,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import signal
-from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
 from sklearn_ssastcl.augment._base import (
+    WaveformAugmenter,
     _check_range,
-    _check_rng,
-    _check_sample_rate,
-    _check_waveform,
     _peak_normalise,
 )
 
@@ -194,7 +191,7 @@ def _ssi(
     return x + noise
 
 
-class RawBoost(BaseEstimator):
+class RawBoost(WaveformAugmenter):
     """RawBoost waveform augmentation, applied with probability ``p``.
 
     Follows the reference RawBoost code as summarised in METHOD.md §4.4. The
@@ -331,36 +328,10 @@ class RawBoost(BaseEstimator):
                 f"max_f <= {sample_rate / 2:g} or pass the clip's true sample_rate."
             )
 
-    def __call__(
-        self,
-        waveform: np.ndarray,
-        rng: np.random.Generator,
-        sample_rate: int = 16000,
-    ) -> np.ndarray:
-        """Augment one clip.
+    def _is_identity(self) -> bool:
+        return self.algo == 0
 
-        Parameters
-        ----------
-        waveform : ndarray of shape (n_times,)
-            The clip; any real dtype.
-        rng : numpy.random.Generator
-            The only source of randomness.
-        sample_rate : int, default=16000
-            Sample rate of the clip in Hz.
-
-        Returns
-        -------
-        ndarray of shape (n_times,), dtype float32
-            The augmented clip (a copy of the input when not applied).
-        """
-        owner = type(self).__name__
-        sample_rate = _check_sample_rate(sample_rate, owner)
-        self._check_params(sample_rate)
-        x = _check_waveform(waveform, owner)
-        rng = _check_rng(rng, owner)
-        if rng.random() >= self.p or self.algo == 0:
-            return x.astype(np.float32)
-
+    def _apply(self, x, rng, sample_rate, checked):
         notch = {key: getattr(self, key) for key in _NOTCH_KEYS}
 
         def lnl(v):
