@@ -79,7 +79,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Patch stride; None means no overlap.
     pretrained : str or path-like or None, default=None
         SSAST checkpoint in the released format; None trains from random init.
-        The architecture then comes from the checkpoint.
+        The architecture then comes from the checkpoint (an explicit
+        ``embed_dim`` or ``depth`` that differs from it is an error).
     cross_attention : bool, default=True
         Run the cross-attention branch in stage I.
     ca_blocks : int or None, default=None
@@ -532,6 +533,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                     f"{info['p_input_fdim']} mel bins; X has {n_mels}. Compute the "
                     f"spectrograms with n_mels={info['p_input_fdim']}."
                 )
+            for name in ("embed_dim", "depth"):
+                wanted = getattr(self, name)
+                if wanted is not None and wanted != info[name]:
+                    raise ValueError(
+                        f"{name}={wanted} does not match the checkpoint "
+                        f"{os.fspath(self.pretrained)!r}, whose encoder has "
+                        f"{name}={info[name]}. With pretrained=..., the architecture "
+                        f"comes from the checkpoint: leave {name}=None."
+                    )
             return encoder_from_checkpoint(
                 self.pretrained,
                 target_length=n_frames,

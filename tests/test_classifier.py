@@ -276,6 +276,8 @@ def test_pretrained_checkpoint(data, tmp_path):
     X16 = np.concatenate([X, X[:, :, :8]], axis=2)
     with pytest.raises(ValueError, match="pretrained on 8 mel bins"):
         SSASTCLClassifier(**{**TINY, "pretrained": path, "n_mels": 16}).fit(X16, y)
+    with pytest.raises(ValueError, match="embed_dim=32 does not match the checkpoint"):
+        SSASTCLClassifier(**{**TINY, "pretrained": path, "embed_dim": 32}).fit(X, y)
 
 
 def test_verbose_prints_valid_eer(data, capsys):
