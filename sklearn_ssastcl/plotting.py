@@ -49,7 +49,8 @@ def plot_det_curve(
     The curve is the official ASVspoof one (see
     :func:`~sklearn_ssastcl.metrics.compute_det_curve`; ties are not grouped). The
     EER is marked on the diagonal at (EER, EER); that marker has ``gid="eer"``.
-    The axes span 0.05% to 60%, or 0.05% to 99.95% when the EER exceeds 40%.
+    The axes span 0.05% to 60%, or 0.05% to 99.95% when the EER of this or of an
+    earlier curve drawn on the same Axes exceeds 40%.
 
     Parameters
     ----------
@@ -100,7 +101,9 @@ def plot_det_curve(
         color=line.get_color(),
         gid="eer",
     )
-    wide = eer > 0.4
+    # Several curves on one Axes: once a call has widened the range, keep it wide.
+    wide = eer > 0.4 or getattr(ax, "_ssastcl_det_wide", False)
+    ax._ssastcl_det_wide = wide
     lo, hi = norm.ppf(_WIDE_LIMITS if wide else _DET_LIMITS)
     ax.plot([lo, hi], [lo, hi], color="0.7", linestyle=":", linewidth=1)
     tick_rates = _WIDE_TICKS if wide else _DET_TICKS

@@ -111,3 +111,15 @@ def test_det_axes_widen_for_poor_systems(data):
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert "50" in labels and "99.9" in labels
     assert_allclose(ax.get_xlim(), norm.ppf([0.0005, 0.9995]))
+
+
+def test_det_range_stays_wide_for_later_curves():
+    y = np.array(["bonafide"] * 50 + ["spoof"] * 50)
+    rng = np.random.default_rng(0)
+    poor = rng.normal(size=100)  # EER near 50 %
+    good = np.r_[rng.normal(2, 1, 50), rng.normal(-2, 1, 50)]
+    fig, ax = plt.subplots()
+    plot_det_curve(y, poor, ax=ax)
+    plot_det_curve(y, good, ax=ax)
+    assert ax.get_xlim()[1] == pytest.approx(norm.ppf(0.9995))
+    plt.close(fig)
