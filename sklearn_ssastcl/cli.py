@@ -58,11 +58,8 @@ def _existing_dir(value: str) -> Path:
     return path
 
 
-def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: int):
-    """Read a protocol and check that every listed utterance has its audio file."""
-    from sklearn_ssastcl.datasets import read_protocol
-
-    frame = read_protocol(protocol, audio_dir=audio_dir)
+def _check_audio_files(frame, protocol: Path, audio_dir: Path) -> None:
+    """Raise a CLIError unless every utterance of ``frame`` has its audio file."""
     missing = [p for p in frame["path"] if not Path(p).is_file()]
     if missing:
         raise CLIError(
@@ -70,6 +67,14 @@ def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: 
             f"file in {audio_dir} (first: {missing[0]}). Check that --audio-dir is the "
             "folder holding this protocol's audio (e.g. ASVspoof2019_LA_train/flac)."
         )
+
+
+def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: int):
+    """Read a protocol and check that every listed utterance has its audio file."""
+    from sklearn_ssastcl.datasets import read_protocol
+
+    frame = read_protocol(protocol, audio_dir=audio_dir)
+    _check_audio_files(frame, protocol, audio_dir)
     if "label" not in frame or frame["label"].isna().any():
         raise CLIError(f"{protocol} has no bonafide/spoof labels; training needs them.")
     if max_clips is not None and len(frame) > max_clips:
@@ -227,13 +232,7 @@ def _score_inputs(args: argparse.Namespace):
                 "--protocol needs --audio-dir (the folder of the audio files)."
             )
         frame = read_protocol(args.protocol, audio_dir=args.audio_dir)
-        missing = [p for p in frame["path"] if not Path(p).is_file()]
-        if missing:
-            raise CLIError(
-                f"{len(missing)} of {len(frame)} utterances of {args.protocol} have no "
-                f"audio file in {args.audio_dir} (first: {missing[0]}). Is --audio-dir "
-                "the right folder for this protocol?"
-            )
+        _check_audio_files(frame, args.protocol, args.audio_dir)
         return frame["utterance_id"].tolist(), frame["path"].tolist(), frame
     paths: list[Path] = []
     for item in args.inputs:
