@@ -109,14 +109,22 @@ def run(args) -> dict:
         from bench_eer import load_corpus
 
         from sklearn_ssastcl import LogMel
-        from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
+        from sklearn_ssastcl.augment import (
+            Compose,
+            FIRFilter,
+            RawBoost,
+            TelephoneChannel,
+        )
 
         data = load_corpus(CORPUS)
         X_train, X_dev = data["train"]["waveforms"], data["dev"]["waveforms"]
         params["frontend"] = LogMel(
             target_length=args.target_length, pad_mode=args.pad_mode
         )
-        params["augment"] = Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+        steps = [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
+        if args.telephone:
+            steps.insert(1, TelephoneChannel(p=args.telephone))
+        params["augment"] = Compose(steps)
     if args.spec_augment:
         from sklearn_ssastcl.augment import SpecAugment
 
@@ -207,6 +215,12 @@ def main(argv=None) -> int:
         action="store_true",
         help="train on waveforms with FIR + RawBoost, as bench_eer.py's ssastcl/ce",
     )
+    parser.add_argument(
+        "--telephone",
+        type=float,
+        default=0.0,
+        help="with --augment: add TelephoneChannel(p=P) after the FIR filter",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
@@ -222,6 +236,7 @@ def main(argv=None) -> int:
         target_length=args.target_length,
         pad_mode=args.pad_mode,
         augment=args.augment,
+        telephone=args.telephone,
         spec_augment=args.spec_augment,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

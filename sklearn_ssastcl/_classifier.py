@@ -49,6 +49,7 @@ from sklearn_ssastcl.nn._siamese import (
 )
 from sklearn_ssastcl.nn._ssast import SIZES, SSASTEncoder
 
+_VIEW_EPOCH = 1_000_000  # augmentation "epochs" of the stage II views
 _ARCH_KEYS = ("embed_dim", "depth", "num_heads", "mlp_ratio", "kernel_size", "stride")
 
 
@@ -160,6 +161,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     standardize_embeddings : bool, default=False
         In the frozen stage II, standardise each embedding feature with its mean
         and std over the training clips before the head (stored in the head).
+    head_views : int, default=0
+        In the frozen stage II, also embed this many augmented views of every
+        training clip (a fresh ``augment`` draw and ``spec_augment`` masks per
+        view) and train the head on them beside the clean embeddings (METHOD.md
+        4.3 suggests 2 views of the bona fide clips; here both classes get them,
+        so augmentation is no cue to the class). Needs ``augment`` (with a
+        frontend) or ``spec_augment``; ignored when the encoder is trained end to
+        end (``loss="ce"`` or ``freeze_encoder=False``), which sees fresh
+        augmentation every epoch anyway.
     validation_split : float or None, default=0.1
         Stratified, seeded validation share used for early stopping, best-epoch
         selection and ``threshold_``; ignored when ``X_val`` is passed to ``fit``.
@@ -249,6 +259,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), tuple, list, dict, None],
         "freeze_encoder": ["boolean"],
         "standardize_embeddings": ["boolean"],
+        "head_views": [Interval(Integral, 0, None, closed="left")],
         "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "pos_label": [str, Integral],
@@ -298,6 +309,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         class_weight="balanced",
         freeze_encoder=True,
         standardize_embeddings=False,
+        head_views=0,
         validation_split=0.1,
         patience=None,
         pos_label="bonafide",
@@ -343,6 +355,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.freeze_encoder = freeze_encoder
         self.standardize_embeddings = standardize_embeddings
+        self.head_views = head_views
         self.validation_split = validation_split
         self.patience = patience
         self.pos_label = pos_label
@@ -376,6 +389,13 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "class_weight must be 'balanced', None or 2 non-negative weights "
                 f"(spoof, bona fide); got {self.class_weight!r}."
+            )
+        if self.head_views and self.augment is None and self.spec_augment is None:
+            raise ValueError(
+                f"head_views={self.head_views} asks for augmented views of the "
+                "training clips, but augment and spec_augment are both None. Set "
+                "one of them (e.g. augment=RawBoost() with a frontend, or "
+                "spec_augment=SpecAugment()), or head_views=0."
             )
         if self.stream != "auto" and self.stream and self.frontend is None:
             raise ValueError(
@@ -879,6 +899,13 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             return self._train(net, "head", EpochClipDataset(source, y_int))
         kw = self._embed_kwargs()
         z_train = embed_batches(encoder, X_train, **kw)
+        if self.head_views:
+            views = [
+                self._view_embeddings(encoder, source, X_train, view)
+                for view in range(self.head_views)
+            ]
+            z_train = np.concatenate([z_train, *views])
+            y_int = np.tile(y_int, 1 + self.head_views)
         valid = None
         if have_valid:
             valid = Dataset(embed_batches(encoder, Xv, **kw), val_bona.astype(np.int64))
@@ -894,6 +921,32 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             **kwargs,
         )
         return self._train(net, "head", z_train, y_int)
+
+    def _view_embeddings(self, encoder, source, X_train, view: int) -> np.ndarray:
+        """Embeddings of augmented view ``view`` of every training clip."""
+        epoch = _VIEW_EPOCH + view  # draws apart from those of stage I's epochs
+        kw = self._embed_kwargs()
+        if isinstance(source, ClipStream):
+            source.set_epoch(epoch)
+            data = source
+        elif source.augment is not None:
+            data = source.features(epoch)
+        else:
+            data = X_train
+        generator = torch.Generator().manual_seed(
+            seed_from(self.random_state) + 7919 * (view + 1)
+        )
+        was_training = encoder.training
+        encoder.eval()
+        out = []
+        with torch.no_grad():
+            for xb in batches(data, kw["batch_size"], kw["num_workers"]):
+                if self.spec_augment is not None:
+                    xb = self.spec_augment(xb, generator)
+                with autocast(self.device_, kw["precision"]):
+                    out.append(encoder(xb.to(self.device_)).float().cpu())
+        encoder.train(was_training)
+        return torch.cat(out).numpy()
 
     def _loader_kwargs(self, source) -> dict:
         """skorch iterator arguments: worker processes for streamed data."""

@@ -440,3 +440,52 @@ def test_streaming_and_precision_params_round_trip(data, tmp_path):
     loaded = SSASTCLClassifier.load_weights(tmp_path / "w")
     assert loaded.precision == "bf16"
     assert_allclose(loaded.decision_function(X), clf.decision_function(X))
+
+
+def test_head_views_train_the_head_on_augmented_embeddings():
+    from sklearn_ssastcl._classifier import _VIEW_EPOCH
+    from sklearn_ssastcl._net import embed_batches
+    from sklearn_ssastcl._pairs import clip_rng
+    from sklearn_ssastcl._utils import seed_from
+    from sklearn_ssastcl.augment import RawBoost
+
+    clips, y = _waves()
+    recorder = _Recorder(RawBoost(algo=3, p=1.0))
+    params = dict(
+        TINY,
+        frontend=_logmel(),
+        augment=recorder,
+        pairs_per_epoch=16,
+        validation_split=None,
+        standardize_embeddings=True,
+        head_views=2,
+    )
+    clf = SSASTCLClassifier(**params).fit(clips, y)
+    n = len(clips)
+    assert len(recorder.seen) == 2 * n + 2 * n  # 2 stage I epochs, then 2 views
+    # by hand: clean embeddings, then each view's augmented clips
+    seed = seed_from(TINY["random_state"])
+    logmel, aug = _logmel(), RawBoost(algo=3, p=1.0)
+    z = [embed_batches(clf.encoder_, logmel.transform(clips))]
+    for view in range(2):
+        rngs = [clip_rng(seed, _VIEW_EPOCH + view, i) for i in range(n)]
+        views = [aug(w, r, sample_rate=SR) for w, r in zip(clips, rngs)]
+        z.append(embed_batches(clf.encoder_, logmel.transform(views)))
+    z = np.concatenate(z)
+    head = clf.head_net_.module_
+    assert_allclose(head.shift.numpy(), z.mean(axis=0), rtol=1e-4, atol=1e-6)
+    assert_allclose(head.scale.numpy(), z.std(axis=0, ddof=1), rtol=1e-4)
+    # streaming the same waveforms gives the same model
+    streamed = SSASTCLClassifier(**{**params, "augment": aug, "stream": True})
+    streamed.fit(clips, y)
+    assert_allclose(
+        streamed.decision_function(clips), clf.decision_function(clips), rtol=1e-5
+    )
+
+
+def test_head_views_need_an_augmenter(data):
+    X, y = data
+    with pytest.raises(ValueError, match="head_views=2 asks for augmented views"):
+        _fit(X, y, head_views=2)
+    with pytest.raises(ValueError, match="head_views"):
+        _fit(X, y, head_views=-1)
