@@ -252,3 +252,57 @@ def test_clip_stream_holds_no_features(corpus):
     assert not any(isinstance(v, np.ndarray) for v in vars(stream).values())
     sub = stream.take([5, 7])
     assert sub.items == [paths[5], paths[7]]
+
+
+def test_embed_batches_writes_batches_into_one_array(corpus):
+    # the same embeddings as one encoder pass per clip, without a per-batch list
+    from sklearn_ssastcl._net import embed_batches
+    from sklearn_ssastcl.nn._ssast import SSASTEncoder
+
+    paths = corpus[0]
+    torch.manual_seed(0)
+    encoder = SSASTEncoder(
+        embed_dim=16,
+        depth=1,
+        num_heads=2,
+        n_mels=TINY["n_mels"],
+        target_length=N_FRAMES,
+        kernel_size=(4, 4),
+    ).eval()
+    stream = ClipStream(paths, _logmel())
+    z = embed_batches(encoder, stream, batch_size=5)  # 5 batches, the last short
+    with torch.no_grad():
+        one_by_one = np.stack(
+            [encoder(stream[i][None])[0].numpy() for i in range(len(paths))]
+        )
+    assert z.shape == (N_CLIPS, 16) and z.dtype == np.float32
+    assert_allclose(z, one_by_one, rtol=1e-5, atol=1e-6)
+    assert encoder.training is False  # the mode is restored
+    empty = embed_batches(encoder, np.zeros((0, N_FRAMES, TINY["n_mels"])))
+    assert empty.shape == (0, 16)
+
+
+class _Counted(torch.utils.data.IterableDataset):
+    """Yields ``n`` items ``[k, k]`` but reports ``claimed`` as its length."""
+
+    def __init__(self, n, claimed):
+        self.n, self.claimed = n, claimed
+
+    def __len__(self):
+        return self.claimed
+
+    def __iter__(self):
+        return iter([torch.full((2,), float(k)) for k in range(self.n)])
+
+
+@pytest.mark.filterwarnings("ignore:Length of IterableDataset")
+def test_collect_batches_checks_the_number_of_items():
+    from sklearn_ssastcl._net import collect_batches
+
+    out = collect_batches(lambda xb: xb * 10, _Counted(5, 5), 2, batch_size=2)
+    assert out.dtype == np.float32
+    assert_array_equal(out, np.repeat(10.0 * np.arange(5), 2).reshape(5, 2))
+    with pytest.raises(RuntimeError, match=r"held 3 items; len\(X\) is 4"):
+        collect_batches(lambda xb: xb, _Counted(3, 4), 2, batch_size=2)
+    with pytest.raises(RuntimeError, match=r"more than len\(X\)=4 items"):
+        collect_batches(lambda xb: xb, _Counted(5, 4), 2, batch_size=2)
