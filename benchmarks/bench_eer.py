@@ -86,10 +86,19 @@ def load_corpus(root: Path) -> dict:
 def build_neural(name: str, seed: int, args: argparse.Namespace):
     """The SSAST-CL variants and the CE baseline, sharing one configuration."""
     from sklearn_ssastcl import LogMel, SSASTCLClassifier
-    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost, SpecAugment
+    from sklearn_ssastcl.augment import (
+        Compose,
+        FIRFilter,
+        RawBoost,
+        SpecAugment,
+        TelephoneChannel,
+    )
 
     no_aug = name == "ssastcl_no_aug"
-    augment = None if no_aug else Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+    steps = [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
+    if args.telephone:
+        steps.insert(1, TelephoneChannel(p=args.telephone))
+    augment = None if no_aug else Compose(steps)
     spec_augment = None if no_aug else SpecAugment()
     pretrained = (
         args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
@@ -121,6 +130,8 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         lr_schedule="cosine",
         warmup_epochs=args.warmup_epochs,
         standardize_embeddings=True,
+        head_views=0 if no_aug else args.head_views,
+        pair_mix=tuple(args.pair_mix),
         patience=args.patience,
         random_state=seed,
         verbose=0,
@@ -365,6 +376,25 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup-epochs", type=float, default=1.0)
     parser.add_argument("--patience", type=int, default=None)
+    parser.add_argument(
+        "--telephone",
+        type=float,
+        default=0.0,
+        help="add TelephoneChannel(p=P) after the FIR filter (0: off)",
+    )
+    parser.add_argument(
+        "--head-views",
+        type=int,
+        default=0,
+        help="augmented views per clip for the frozen stage II head",
+    )
+    parser.add_argument(
+        "--pair-mix",
+        type=float,
+        nargs=3,
+        default=[0.25, 0.25, 0.5],
+        help="stage I pair shares: bona-bona, spoof-spoof, bona-spoof",
+    )
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads per run (default 1)"
