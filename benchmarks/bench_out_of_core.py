@@ -14,8 +14,21 @@ with ``stream=True`` (each clip read and featurised when a batch needs it,
 and all features computed in memory, the pre-streaming behaviour). It reports
 the wall time of ``fit`` and of ``decision_function`` and the process's peak
 resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, imports
-included; with workers, their own peaks are ``RUSAGE_CHILDREN``) and the same
-after imports only. The pairs per epoch are fixed, so time grows with M through
+included; with workers, their own peaks are ``RUSAGE_CHILDREN``, which already
+holds about 440 MB after ``import torch`` forks a helper, recorded separately)
+and the same after imports only, and each mode's peak growth over the smallest
+multiple.
+
+Streaming should keep the peak flat in M: the only O(M) state is the path list,
+the ``(n, embed_dim)`` float32 embeddings of stage II and the float64 scores
+(about 0.3 KB per clip). Before ``embed_batches`` wrote its batches into one
+preallocated array, the peak grew by about 24 KB per clip (863 / 921 / 1148 MB
+at M = 1 / 4 / 16, results ``out_of_core_20261126T131319Z``): the list of
+per-batch embedding tensors pinned small blocks inside the space each batch's
+spectrograms had just freed, so glibc's heap grew by about one spectrogram batch
+(64 x 100 x 64 float32 = 1.6 MB) per 64 clips.
+
+The pairs per epoch are fixed, so time grows with M through
 reading, LogMel and the per-clip encoder passes of stage II, the threshold and
 scoring. Streaming featurises each clip about 3 times per fit + score (stage I
 pairs, stage II embeddings, threshold; scoring once more) where the in-memory
@@ -89,6 +102,7 @@ def child(spec: dict) -> dict:
     paths = paths * spec["multiple"]
     labels = np.tile(labels, spec["multiple"])
     rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_ready = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     clf = SSASTCLClassifier(
         embed_dim=spec["embed_dim"],
         depth=spec["depth"],
@@ -118,6 +132,7 @@ def child(spec: dict) -> dict:
         "peak_rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         / 1024,
         "rss_after_imports_and_paths_mb": rss_ready,
+        "peak_rss_children_after_imports_mb": children_ready,
         "score_checksum": float(np.sum(scores)),
     }
 
@@ -198,6 +213,23 @@ def main(argv=None) -> Path | None:
                     <= 1e-6 * max(1.0, abs(m["score_checksum"])),
                 }
             )
+    growth = []
+    for mode in args.modes:
+        mine = sorted(
+            (r for r in runs if r["mode"] == mode), key=lambda r: r["multiple"]
+        )
+        growth += [
+            {
+                "mode": mode,
+                "multiple": r["multiple"],
+                "over_multiple": mine[0]["multiple"],
+                "peak_rss_growth_mb": r["peak_rss_mb"] - mine[0]["peak_rss_mb"],
+                "growth_kb_per_added_clip": 1024
+                * (r["peak_rss_mb"] - mine[0]["peak_rss_mb"])
+                / (r["n_clips"] - mine[0]["n_clips"]),
+            }
+            for r in mine[1:]
+        ]
     record = {
         "benchmark": "out_of_core",
         "machine": machine_info(),
@@ -210,6 +242,7 @@ def main(argv=None) -> Path | None:
         "measured side by side, not absolute times.",
         "runs": runs,
         "ratios": ratios,
+        "peak_rss_growth": growth,
         "skipped_for_time": skipped,
     }
     out = Path(args.out)
@@ -234,6 +267,13 @@ def main(argv=None) -> Path | None:
         rows.append(
             f"| {r['multiple']} | {r['peak_rss_stream_over_memory']:.2f} | "
             f"{r['time_stream_over_memory']:.2f} |"
+        )
+    rows += ["", "| mode | x train | peak RSS growth (MB) | KB per added clip |"]
+    rows.append("|---|---|---|---|")
+    for g in growth:
+        rows.append(
+            f"| {g['mode']} | {g['over_multiple']} -> {g['multiple']} | "
+            f"{g['peak_rss_growth_mb']:+.0f} | {g['growth_kb_per_added_clip']:+.1f} |"
         )
     if skipped:
         rows += ["", f"Skipped for the time budget: {skipped}"]
