@@ -26,7 +26,7 @@ from sklearn_ssastcl._net import (
     SetEpoch,
     WarmupCosine,
     autocast,
-    batches,
+    collect_batches,
     embed_batches,
     valid_eer,
 )
@@ -936,17 +936,26 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         generator = torch.Generator().manual_seed(
             seed_from(self.random_state) + 7919 * (view + 1)
         )
+
+        def run(xb):
+            if self.spec_augment is not None:
+                xb = self.spec_augment(xb, generator)
+            with autocast(self.device_, kw["precision"]):
+                return encoder(xb.to(self.device_)).float()
+
         was_training = encoder.training
         encoder.eval()
-        out = []
-        with torch.no_grad():
-            for xb in batches(data, kw["batch_size"], kw["num_workers"]):
-                if self.spec_augment is not None:
-                    xb = self.spec_augment(xb, generator)
-                with autocast(self.device_, kw["precision"]):
-                    out.append(encoder(xb.to(self.device_)).float().cpu())
-        encoder.train(was_training)
-        return torch.cat(out).numpy()
+        try:
+            with torch.no_grad():
+                return collect_batches(
+                    run,
+                    data,
+                    encoder.embed_dim,
+                    batch_size=kw["batch_size"],
+                    num_workers=kw["num_workers"],
+                )
+        finally:
+            encoder.train(was_training)
 
     def _loader_kwargs(self, source) -> dict:
         """skorch iterator arguments: worker processes for streamed data."""
@@ -976,12 +985,19 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         module.eval()
         kw = self._embed_kwargs()
         if self._end_to_end:
-            out = []
-            for xb in batches(X3, kw["batch_size"], kw["num_workers"]):
+
+            def run(xb):
                 with autocast(self.device_, kw["precision"]):
-                    logits = module(xb.to(self.device_))
-                out.append(logits.double().cpu())
-            return torch.cat(out).numpy() if out else np.zeros((0, 2))
+                    return module(xb.to(self.device_)).double()
+
+            return collect_batches(
+                run,
+                X3,
+                2,
+                batch_size=kw["batch_size"],
+                num_workers=kw["num_workers"],
+                dtype=np.float64,
+            )
         z = embed_batches(self.encoder_, X3, **kw)
         with autocast(self.device_, kw["precision"]):
             logits = module(torch.as_tensor(z, device=self.device_))
