@@ -20,6 +20,31 @@ Data: ``--data file.npz`` with arrays ``X`` (n, target_length, n_mels) and ``y``
 (labels, bona fide = ``--pos-label``); without it, the sample shipped with the
 package through ``LogMel(target_length=--target-length, n_mels=--n-mels)``.
 Rank 0 writes the encoder weights (a ``state_dict``) and the losses to ``--out``.
+
+Stage II and scoring: with ``--checkpoint``, rank 0 also writes the encoder in
+the released SSAST checkpoint format
+(:func:`sklearn_ssastcl.nn.save_ssast_checkpoint`)::
+
+    torchrun --standalone --nproc_per_node 2 examples/ddp_train.py \
+        --n-steps 20 --batch-size 16 --out encoder.pt --checkpoint encoder.pth
+
+which :class:`~sklearn_ssastcl.SSASTCLClassifier` loads as ``pretrained``; with
+``max_epochs=0`` it skips stage I and trains only the stage II head on the
+frozen DDP-trained encoder (in one process)::
+
+    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+    from sklearn_ssastcl.datasets import load_spoof_sample
+
+    sample = load_spoof_sample()
+    clf = SSASTCLClassifier(
+        pretrained="encoder.pth", num_heads=2, n_mels=32, max_epochs=0,
+        frontend=LogMel(target_length=64, n_mels=32), random_state=0,
+    ).fit(sample.waveforms, sample.labels)
+    scores = clf.decision_function(sample.waveforms)
+
+The architecture comes from the checkpoint; ``num_heads`` must be given (it
+cannot be read from the weights, except for the released widths 192, 384 and
+768) and ``n_mels`` must be the ``--n-mels`` of training.
 """
 
 from __future__ import annotations
@@ -53,6 +78,11 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="torch threads/rank")
     parser.add_argument("--backend", default="gloo", help="gloo (CPU) or nccl")
     parser.add_argument("--out", default="encoder.pt")
+    parser.add_argument(
+        "--checkpoint",
+        help="also write the encoder in the released SSAST format to this path "
+        "(for SSASTCLClassifier(pretrained=...))",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +96,16 @@ def load_data(args):
     sample = load_spoof_sample()
     logmel = LogMel(target_length=args.target_length, n_mels=args.n_mels)
     return logmel.transform(sample.waveforms), sample.labels
+
+
+def write_checkpoint(state, params, X, path):
+    """Save the trained encoder in the released SSAST format."""
+    from sklearn_ssastcl.nn import SSASTEncoder, save_ssast_checkpoint
+
+    shape = np.shape(X)
+    encoder = SSASTEncoder(**params, target_length=shape[1], n_mels=shape[2])
+    encoder.load_state_dict(state, strict=True)
+    return save_ssast_checkpoint(encoder, path)
 
 
 def main(argv=None):
@@ -103,6 +143,9 @@ def main(argv=None):
         )
         print(f"world size {world}: loss {losses[0]:.4f} -> {losses[-1]:.4f}")
         print(f"encoder weights written to {args.out}")
+        if args.checkpoint:
+            write_checkpoint(state, params, X, args.checkpoint)
+            print(f"SSAST checkpoint written to {args.checkpoint}")
     if launched:
         dist.destroy_process_group()
 

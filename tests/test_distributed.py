@@ -13,6 +13,7 @@ import pytest
 import torch
 from optuna.distributions import FloatDistribution
 
+from sklearn_ssastcl import SSASTCLClassifier
 from sklearn_ssastcl.distributed import (
     _shard,
     _suggest,
@@ -20,6 +21,7 @@ from sklearn_ssastcl.distributed import (
     make_objective,
     optimize_worker,
 )
+from sklearn_ssastcl.nn import load_ssast_checkpoint
 from tests._tiny import TINY, make_spectrograms, one_torch_thread  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -199,11 +201,11 @@ def test_ddp_two_ranks_match_one_process(tmp_path, npz):
     steps, batch = 4, 8
     args = ["--data", str(path), "--n-steps", str(steps), "--batch-size", str(batch)]
     args += ["--embed-dim", "16", "--depth", "1", "--kernel-size", "4", "4"]
-    out = tmp_path / "ddp.pt"
+    out, ckpt = tmp_path / "ddp.pt", tmp_path / "ddp.pth"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
     cmd += ["--nproc_per_node", "2", str(EXAMPLES / "ddp_train.py"), *args]
     run = subprocess.run(
-        [*cmd, "--out", str(out)],
+        [*cmd, "--out", str(out), "--checkpoint", str(ckpt)],
         capture_output=True,
         text=True,
         env=_env(),
@@ -226,6 +228,27 @@ def test_ddp_two_ranks_match_one_process(tmp_path, npz):
     assert moved > 100 * DDP_ATOL  # training did change the weights
     assert gap < DDP_ATOL, gap
     np.testing.assert_allclose(ddp["losses"], losses, rtol=1e-5)
+    _check_stage2_on_ddp_encoder(ckpt, ddp["state_dict"], X, y)
+
+
+def _check_stage2_on_ddp_encoder(ckpt, state, X, y):
+    """The ``--checkpoint`` file feeds ``SSASTCLClassifier``'s stage II unchanged."""
+    info = load_ssast_checkpoint(ckpt, num_heads=2)
+    assert (info["embed_dim"], info["depth"], info["kernel_size"]) == (16, 1, (4, 4))
+    assert (info["p_input_fdim"], info["p_input_tdim"]) == (X.shape[2], X.shape[1])
+    params = {"pretrained": ckpt, "num_heads": 2, "n_mels": X.shape[2]}
+    params.update(max_epochs=0, head_epochs=2, batch_size=8, random_state=0)
+    clf = SSASTCLClassifier(**params).fit(X, y)
+    assert len(clf.history_) == 0  # stage I skipped
+    fitted = clf.encoder_.state_dict()
+    assert fitted.keys() == state.keys()
+    for key, value in state.items():
+        torch.testing.assert_close(fitted[key], value, rtol=0, atol=1e-6, msg=key)
+    scores = clf.decision_function(X)
+    assert scores.shape == (len(X),) and np.isfinite(scores).all()
+    # a width of 16 is no released size: the heads cannot be read from the weights
+    with pytest.raises(ValueError, match="embed_dim=16 .*Pass num_heads"):
+        SSASTCLClassifier(**{**params, "num_heads": None}).fit(X, y)
 
 
 def test_ddp_fit_encoder_single_process_and_errors():
