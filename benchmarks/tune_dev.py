@@ -58,6 +58,39 @@ def features(cache: Path, target_length: int, pad_mode: str) -> dict:
     return {k: d[k] for k in d.files}
 
 
+def code_dev(waveforms: list) -> list:
+    """Half of the dev clips (seeded per clip) through an 8 kHz G.711 channel.
+
+    A stand-in for eval's codec degradation (a-law / mu-law at 8 kHz, GSM, Opus on
+    about half of the clips, METHOD.md 4.4 and the corpus README), built from dev
+    audio only with :class:`~sklearn_ssastcl.augment.TelephoneChannel`: 8 kHz,
+    mu-law or a-law, then a 50-3800 Hz band-pass (what an 8 kHz link keeps).
+    """
+    from sklearn_ssastcl.augment import TelephoneChannel
+
+    channel = TelephoneChannel(p=1.0, band=(50, 3800), companding=("mulaw", "alaw"))
+    out = []
+    for i, w in enumerate(waveforms):
+        rng = np.random.default_rng([20261126, i])
+        out.append(channel(w, rng) if rng.random() < 0.5 else w)
+    return out
+
+
+def coded_dev(d: dict, cache: Path, target_length: int, pad_mode: str):
+    """``d`` with coded dev features, and the coded dev waveforms."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_eer import load_corpus
+
+    from sklearn_ssastcl import LogMel
+
+    waves = code_dev(load_corpus(CORPUS)["dev"]["waveforms"])
+    path = cache / f"feat_{target_length}_{pad_mode}_codeddev.npy"
+    if not path.exists():
+        logmel = LogMel(target_length=target_length, pad_mode=pad_mode)
+        np.save(path, logmel.transform(waves))
+    return {**d, "dev_X": np.load(path)}, waves
+
+
 def dev_eer(y, scores) -> float:
     from sklearn_ssastcl.metrics import compute_eer
 
@@ -83,6 +116,9 @@ def run(args) -> dict:
     from sklearn_ssastcl._net import embed_batches
 
     d = features(args.cache, args.target_length, args.pad_mode)
+    dev_waves = None
+    if args.coded_dev:
+        d, dev_waves = coded_dev(d, args.cache, args.target_length, args.pad_mode)
     if args.baseline:
 
         def stats(X):
@@ -118,6 +154,8 @@ def run(args) -> dict:
 
         data = load_corpus(CORPUS)
         X_train, X_dev = data["train"]["waveforms"], data["dev"]["waveforms"]
+        if dev_waves is not None:
+            X_dev = dev_waves
         params["frontend"] = LogMel(
             target_length=args.target_length, pad_mode=args.pad_mode
         )
@@ -179,18 +217,22 @@ def report(out: Path) -> None:
         "Base config (unless overridden): `SSASTCLClassifier(model_size=None, "
         "embed_dim=64, depth=2, num_heads=1, random_state=seed)` on "
         "`LogMel(target_length=300, pad_mode='repeat')` features. aug = FIR + "
-        "RawBoost waveform augmentation, spec = SpecAugment().",
+        "RawBoost waveform augmentation (tel: with TelephoneChannel(p) after the "
+        "FIR filter), spec = SpecAugment().",
         "",
-        "| # | name | config | seed | aug | spec | dev EER % "
+        "| # | name | config | seed | aug | tel | spec | dev | dev EER % "
         "| LR on embeddings % | fit s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
         emb = r.get("dev_eer_lr_on_embeddings")
         lines.append(
             f"| {i} | {r['name']} | `{r['config']}` | {r['seed']} | "
             f"{'y' if r.get('augment') else '-'} | "
-            f"{'y' if r.get('spec_augment') else '-'} | {100 * r['dev_eer']:.2f} | "
+            f"{r.get('telephone') or '-'} | "
+            f"{'y' if r.get('spec_augment') else '-'} | "
+            f"{'coded' if r.get('coded_dev') else 'clean'} | "
+            f"{100 * r['dev_eer']:.2f} | "
             f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
         )
     (out / f"tune_dev_{stamp}.md").write_text("\n".join(lines) + "\n")
@@ -221,6 +263,11 @@ def main(argv=None) -> int:
         default=0.0,
         help="with --augment: add TelephoneChannel(p=P) after the FIR filter",
     )
+    parser.add_argument(
+        "--coded-dev",
+        action="store_true",
+        help="select on dev with half its clips through an 8 kHz G.711 channel",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
@@ -237,6 +284,7 @@ def main(argv=None) -> int:
         pad_mode=args.pad_mode,
         augment=args.augment,
         telephone=args.telephone,
+        coded_dev=args.coded_dev,
         spec_augment=args.spec_augment,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
