@@ -87,6 +87,7 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     """The SSAST-CL variants and the CE baseline, sharing one configuration."""
     from sklearn_ssastcl import LogMel, SSASTCLClassifier
     from sklearn_ssastcl.augment import (
+        Codec,
         Compose,
         FIRFilter,
         RawBoost,
@@ -98,6 +99,8 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     steps = [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
     if args.telephone:
         steps.insert(1, TelephoneChannel(p=args.telephone))
+    if args.codec:
+        steps.insert(1, Codec(p=args.codec))
     augment = None if no_aug else Compose(steps)
     spec_augment = None if no_aug else SpecAugment()
     pretrained = (
@@ -381,6 +384,12 @@ def main(argv=None) -> int:
         type=float,
         default=0.0,
         help="add TelephoneChannel(p=P) after the FIR filter (0: off)",
+    )
+    parser.add_argument(
+        "--codec",
+        type=float,
+        default=0.0,
+        help="add Codec(p=P) (GSM / Opus / G.711) after the FIR filter (0: off)",
     )
     parser.add_argument(
         "--head-views",

@@ -58,6 +58,22 @@ def features(cache: Path, target_length: int, pad_mode: str) -> dict:
     return {k: d[k] for k in d.files}
 
 
+def codec_dev(waveforms: list) -> list:
+    """Half of the dev clips (seeded per clip) through GSM, Opus, mu-law or a-law.
+
+    The codecs eval uses (corpus README), run with
+    :class:`~sklearn_ssastcl.augment.Codec` on dev audio only.
+    """
+    from sklearn_ssastcl.augment import Codec
+
+    codec = Codec(p=1.0)
+    out = []
+    for i, w in enumerate(waveforms):
+        rng = np.random.default_rng([20261127, i])
+        out.append(codec(w, rng) if rng.random() < 0.5 else w)
+    return out
+
+
 def code_dev(waveforms: list) -> list:
     """Half of the dev clips (seeded per clip) through an 8 kHz G.711 channel.
 
@@ -76,15 +92,19 @@ def code_dev(waveforms: list) -> list:
     return out
 
 
-def coded_dev(d: dict, cache: Path, target_length: int, pad_mode: str):
+def coded_dev(
+    d: dict, cache: Path, target_length: int, pad_mode: str, kind: str = "g711"
+):
     """``d`` with coded dev features, and the coded dev waveforms."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_eer import load_corpus
 
     from sklearn_ssastcl import LogMel
 
-    waves = code_dev(load_corpus(CORPUS)["dev"]["waveforms"])
-    path = cache / f"feat_{target_length}_{pad_mode}_codeddev.npy"
+    code = code_dev if kind == "g711" else codec_dev
+    waves = code(load_corpus(CORPUS)["dev"]["waveforms"])
+    suffix = "codeddev" if kind == "g711" else "codecdev"
+    path = cache / f"feat_{target_length}_{pad_mode}_{suffix}.npy"
     if not path.exists():
         logmel = LogMel(target_length=target_length, pad_mode=pad_mode)
         np.save(path, logmel.transform(waves))
@@ -117,8 +137,14 @@ def run(args) -> dict:
 
     d = features(args.cache, args.target_length, args.pad_mode)
     dev_waves = None
-    if args.coded_dev:
-        d, dev_waves = coded_dev(d, args.cache, args.target_length, args.pad_mode)
+    if args.coded_dev or args.codec_dev:
+        d, dev_waves = coded_dev(
+            d,
+            args.cache,
+            args.target_length,
+            args.pad_mode,
+            "g711" if args.coded_dev else "codecs",
+        )
     if args.baseline:
 
         def stats(X):
@@ -146,6 +172,7 @@ def run(args) -> dict:
 
         from sklearn_ssastcl import LogMel
         from sklearn_ssastcl.augment import (
+            Codec,
             Compose,
             FIRFilter,
             RawBoost,
@@ -162,6 +189,8 @@ def run(args) -> dict:
         steps = [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
         if args.telephone:
             steps.insert(1, TelephoneChannel(p=args.telephone))
+        if args.codec:
+            steps.insert(1, Codec(p=args.codec))
         params["augment"] = Compose(steps)
     if args.spec_augment:
         from sklearn_ssastcl.augment import SpecAugment
@@ -189,6 +218,12 @@ def run(args) -> dict:
         ),
         "params": {k: repr(v) for k, v in params.items()},
     }
+
+
+def _dev_kind(run: dict) -> str:
+    if run.get("codec_dev"):
+        return "codecs"
+    return "g711" if run.get("coded_dev") else "clean"
 
 
 def report(out: Path) -> None:
@@ -220,18 +255,18 @@ def report(out: Path) -> None:
         "RawBoost waveform augmentation (tel: with TelephoneChannel(p) after the "
         "FIR filter), spec = SpecAugment().",
         "",
-        "| # | name | config | seed | aug | tel | spec | dev | dev EER % "
+        "| # | name | config | seed | aug | tel | codec | spec | dev | dev EER % "
         "| LR on embeddings % | fit s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
         emb = r.get("dev_eer_lr_on_embeddings")
         lines.append(
             f"| {i} | {r['name']} | `{r['config']}` | {r['seed']} | "
             f"{'y' if r.get('augment') else '-'} | "
-            f"{r.get('telephone') or '-'} | "
+            f"{r.get('telephone') or '-'} | {r.get('codec') or '-'} | "
             f"{'y' if r.get('spec_augment') else '-'} | "
-            f"{'coded' if r.get('coded_dev') else 'clean'} | "
+            f"{_dev_kind(r)} | "
             f"{100 * r['dev_eer']:.2f} | "
             f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
         )
@@ -268,6 +303,17 @@ def main(argv=None) -> int:
         action="store_true",
         help="select on dev with half its clips through an 8 kHz G.711 channel",
     )
+    parser.add_argument(
+        "--codec-dev",
+        action="store_true",
+        help="select on dev with half its clips through GSM / Opus / G.711 (Codec)",
+    )
+    parser.add_argument(
+        "--codec",
+        type=float,
+        default=0.0,
+        help="with --augment: add Codec(p=P) after the FIR filter",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
@@ -285,6 +331,8 @@ def main(argv=None) -> int:
         augment=args.augment,
         telephone=args.telephone,
         coded_dev=args.coded_dev,
+        codec_dev=args.codec_dev,
+        codec=args.codec,
         spec_augment=args.spec_augment,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

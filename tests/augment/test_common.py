@@ -10,6 +10,7 @@ from numpy.testing import assert_array_equal
 from sklearn.base import clone
 
 from sklearn_ssastcl.augment import (
+    Codec,
     Compose,
     FIRFilter,
     RawBoost,
@@ -31,6 +32,7 @@ AUGMENTERS = {
     "RawBoost-algo3": lambda p: RawBoost(algo=3, p=p),
     "FIRFilter": lambda p: FIRFilter(p=p),
     "TelephoneChannel": lambda p: TelephoneChannel(p=p),
+    "Codec": lambda p: Codec(p=p),
     "Compose": lambda p: Compose([FIRFilter(p=p), RawBoost(p=p)]),
 }
 NAMES = list(AUGMENTERS)
