@@ -129,7 +129,7 @@ def _build_classifier(args: argparse.Namespace):
 
 
 def _augmenter(name: str):
-    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost
+    from sklearn_ssastcl.augment import Codec, Compose, FIRFilter, RawBoost
 
     if name == "none":
         return None
@@ -137,6 +137,10 @@ def _augmenter(name: str):
         return RawBoost(algo=5, p=0.7)
     if name == "fir":
         return FIRFilter(p=0.5)
+    if name == "codec":
+        return Codec(p=0.5)
+    if name == "fir+codec+rawboost":
+        return Compose([FIRFilter(p=0.5), Codec(p=0.5), RawBoost(algo=5, p=0.7)])
     return Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
 
 
@@ -418,10 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-length", type=int, help="frames per clip")
     train.add_argument(
         "--augment",
-        choices=["fir+rawboost", "rawboost", "fir", "none"],
+        choices=[
+            "fir+rawboost",
+            "fir+codec+rawboost",
+            "rawboost",
+            "fir",
+            "codec",
+            "none",
+        ],
         default="fir+rawboost",
         help="waveform augmentation, a fresh draw each epoch, plus SpecAugment "
-        "unless 'none' (default fir+rawboost)",
+        "unless 'none'; 'codec' passes half the clips through GSM, Opus or G.711 "
+        "(default fir+rawboost)",
     )
     train.add_argument(
         "--max-clips", type=int, help="use a stratified random subset of this size"

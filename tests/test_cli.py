@@ -224,3 +224,16 @@ def test_protocol_without_audio_dir_is_an_error(corpus, trained, capsys):
     protocol, _ = _paths(corpus, "eval")
     assert main(["score", "--model", str(trained), "--protocol", str(protocol)]) == 2
     assert "--audio-dir" in capsys.readouterr().err
+
+
+def test_augment_choices_build_the_named_chains():
+    from sklearn_ssastcl.augment import Codec, Compose, FIRFilter, RawBoost
+    from sklearn_ssastcl.cli import _augmenter
+
+    chain = _augmenter("fir+codec+rawboost")
+    assert isinstance(chain, Compose)
+    assert [type(s) for s in chain.steps] == [FIRFilter, Codec, RawBoost]
+    assert isinstance(_augmenter("codec"), Codec)
+    assert _augmenter("none") is None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--augment", "amr"])
