@@ -78,10 +78,12 @@ def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: 
     if "label" not in frame or frame["label"].isna().any():
         raise CLIError(f"{protocol} has no bonafide/spoof labels; training needs them.")
     if max_clips is not None and len(frame) > max_clips:
-        frame = frame.groupby("label", group_keys=False).apply(
-            lambda g: g.sample(
-                n=max(1, round(max_clips * len(g) / len(frame))), random_state=seed
-            )
+        import pandas as pd
+
+        share = max_clips / len(frame)  # stratified: the same share of each label
+        frame = pd.concat(
+            group.sample(n=max(1, round(share * len(group))), random_state=seed)
+            for _, group in frame.groupby("label", sort=True)
         )
     return frame.reset_index(drop=True)
 

@@ -237,3 +237,19 @@ def test_augment_choices_build_the_named_chains():
     assert _augmenter("none") is None
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--augment", "amr"])
+
+
+def test_max_clips_keeps_a_stratified_subset(corpus):
+    from sklearn_ssastcl.cli import _labelled_set
+    from sklearn_ssastcl.datasets import read_protocol
+
+    protocol, audio = _paths(corpus, "train")
+    full = read_protocol(protocol, audio_dir=audio)
+    sub = _labelled_set(protocol, audio, 20, seed=0)
+    counts = full["label"].value_counts()
+    expected = {k: max(1, round(20 * v / len(full))) for k, v in counts.items()}
+    assert sub["label"].value_counts().to_dict() == expected
+    assert set(sub["utterance_id"]) <= set(full["utterance_id"])
+    again = _labelled_set(protocol, audio, 20, seed=0)
+    assert sub["utterance_id"].tolist() == again["utterance_id"].tolist()
+    assert len(_labelled_set(protocol, audio, None, seed=0)) == len(full)
