@@ -69,9 +69,13 @@ def _write_cli_help() -> None:
 
 
 def _write_benchmarks() -> None:
-    """Gather the newest results file of each benchmark into ``_benchmarks.rst``."""
+    """Gather the newest results files of each benchmark into ``_benchmarks.rst``.
+
+    bench_eer shows its 3 newest runs (the recipe and its two codec variants).
+    """
     results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
     sections = []
+    newest = {"eer_full": 3}
     for prefix, title in [
         ("eer_full", "EER on spoofcorpus-dev (bench_eer)"),
         ("speed", "Speed and memory (bench_speed)"),
@@ -84,13 +88,16 @@ def _write_benchmarks() -> None:
         files = sorted(results.glob(f"{prefix}*.md"))
         if not files:
             continue
-        body = files[-1].read_text()
-        sections.append(
-            f"{title}\n{'-' * len(title)}\n\n``{files[-1].name}``\n\n"
-            ".. code-block:: text\n\n" + "\n".join("   " + ln for ln in body.splitlines())
-        )
+        sections.append(f"{title}\n{'-' * len(title)}")
+        for path in reversed(files[-newest.get(prefix, 1) :]):
+            body = path.read_text()
+            sections.append(
+                f"``{path.name}``\n\n.. code-block:: text\n\n"
+                + "\n".join("   " + ln for ln in body.splitlines())
+            )
         for png in sorted(results.glob(f"{prefix}*.png"))[-1:]:
-            sections.append(f".. image:: ../benchmarks/results/{png.name}\n   :width: 520")
+            image = f".. image:: ../benchmarks/results/{png.name}"
+            sections.append(image + "\n   :width: 520")
     text = "\n\n".join(sections) or "No results committed yet."
     (Path(__file__).parent / "_benchmarks.rst").write_text(text + "\n")
 
