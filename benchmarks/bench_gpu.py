@@ -1,4 +1,4 @@
-"""GPU (or CPU) check of SSAST-CL: matmul rates, encoder throughput, end-to-end fit.
+r"""GPU (or CPU) check of SSAST-CL: matmul rates, encoder throughput, end-to-end fit.
 
 One short script for a GPU session with little device time (an H100 run of the
 default command takes about 1-2 minutes; every stage is budgeted by time). It
@@ -44,6 +44,24 @@ CPU smoke run (seconds; fp32 and bf16, fp16 reported as skipped)::
 
     python benchmarks/bench_gpu.py --device cpu --quick --out /tmp/x
 
+With the device tool (a bare machine with PyTorch, scikit-learn, pandas and scipy
+but without skorch and soundfile), first fetch their wheels here, once::
+
+    echo /.whl/ >> .git/info/exclude
+    python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+        --implementation cp --platform manylinux_2_28_x86_64 \
+        --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+        -d .whl skorch==1.4.0 soundfile==0.14.0 cffi pycparser
+
+then run, with ``carry=[".whl"]`` and ``timeout_s=420``::
+
+    python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl \
+      && export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 || exit 1; \
+    python3 benchmarks/bench_gpu.py --device cuda --batch-size 16 64 --out $OUT; \
+    python3 -m pytest tests/test_bench_gpu.py -q -p no:cacheprovider -m gpu
+
+and copy the two files from ``$OUT`` into ``benchmarks/results/``.
+
 ``--quick`` shrinks everything (1-block encoders at 64 frames, batch 2, 256^3
 matmuls, 0.05 s timings, a 1-block width-32 classifier at 128 frames). On a CPU
 shared with other jobs compare the ratios measured side by side, not the
@@ -64,6 +82,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE.parent))  # the package, where it is not installed
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -352,10 +371,15 @@ def end_to_end_one(precision: str, data: dict, args) -> dict:
 def bench_end_to_end(args, precisions: dict) -> dict:
     from scipy.stats import spearmanr
 
-    data = _sample_spectrograms(args.e2e_frames)
+    data = _safe(_sample_spectrograms, args.e2e_frames)
     out = {}
     for p, skip in precisions.items():
-        out[p] = {"skipped": skip} if skip else _safe(end_to_end_one, p, data, args)
+        if skip:
+            out[p] = {"skipped": skip}
+        elif "error" in data:
+            out[p] = {"error": f"loading the sample: {data['error']}"}
+        else:
+            out[p] = _safe(end_to_end_one, p, data, args)
         r = out[p]
         if "fit_s" in r:
             print(
@@ -509,28 +533,47 @@ def _machine(device: str) -> dict:
 # -------------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--device",
         default="cuda" if torch.cuda.is_available() else "cpu",
-        help="cpu, cuda, cuda:N or auto",
+        help="cpu, cuda, cuda:N or auto (default: cuda if available, else cpu)",
     )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, a few seconds (smoke test)"
+    )
     parser.add_argument(
         "--sizes", nargs="+", default=None, help="default: tiny base (quick: tiny)"
     )
-    parser.add_argument("--batch-size", type=int, nargs="+", default=None)
-    parser.add_argument("--frames", type=int, default=None)
+    parser.add_argument(
+        "--batch-size", type=int, nargs="+", default=None, help="default: 16 (quick: 2)"
+    )
+    parser.add_argument("--frames", type=int, default=None, help="400 (quick: 64)")
     parser.add_argument("--n-mels", type=int, default=128)
-    parser.add_argument("--depth", type=int, default=None, help="override blocks")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--min-time", type=float, default=None, help="s per timing")
-    parser.add_argument("--mm-size", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--depth", type=int, default=None, help="blocks, overriding the size's"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timings per figure: 3 (quick: 1)"
+    )
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=None,
+        help="s per timing: 0.5 on CUDA, 2 on CPU (quick: 0.05)",
+    )
+    parser.add_argument(
+        "--mm-size",
+        type=int,
+        default=None,
+        help="matmul n: 8192 on CUDA, 1024 on CPU (quick: 256)",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--skip-end-to-end", action="store_true")
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument(
+        "--out", default=str(HERE / "results"), help="default: benchmarks/results"
+    )
     args = parser.parse_args(argv)
     args.device = check_device(args.device)
     cuda = _is_cuda(args.device)
@@ -542,12 +585,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "depth": 1 if quick else None,
         "min_time": 0.05 if quick else (0.5 if cuda else 2.0),
         "mm_size": 256 if quick else (8192 if cuda else 1024),
+        "repeats": 1 if quick else 3,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if quick and args.repeats == 3:
-        args.repeats = 1
     args.e2e_arch = (
         {"embed_dim": 32, "depth": 1, "num_heads": 2}
         if quick
@@ -581,7 +623,8 @@ def main(argv=None) -> Path:
         "shared CPU compare ratios, not absolute rates.",
         "complete": False,
     }
-    print(f"device {args.device}: {record['machine'].get('gpu_name', '')}", flush=True)
+    name = record["machine"].get("gpu_name") or record["machine"]["processor"]
+    print(f"device {args.device}: {name}", flush=True)
 
     record["matmul_before"] = bench_matmul(args, precisions)
     for key, r in record["matmul_before"].items():
