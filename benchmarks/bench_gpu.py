@@ -45,9 +45,9 @@ CPU smoke run (seconds; fp32 and bf16, fp16 reported as skipped)::
     python benchmarks/bench_gpu.py --device cpu --quick --out /tmp/x
 
 With the device tool (a bare machine with PyTorch, scikit-learn, pandas and scipy
-but without skorch and soundfile), first fetch their wheels here, once::
+but without skorch and soundfile), first fetch their wheels here, once (``.whl/``
+is git-ignored)::
 
-    echo /.whl/ >> .git/info/exclude
     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
         --implementation cp --platform manylinux_2_28_x86_64 \
         --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
