@@ -58,6 +58,15 @@ def features(cache: Path, target_length: int, pad_mode: str) -> dict:
     return {k: d[k] for k in d.files}
 
 
+def _degrade_half(waveforms: list, channel, seed: int) -> list:
+    """Pass a seeded half of the clips (one draw per clip) through ``channel``."""
+    out = []
+    for i, w in enumerate(waveforms):
+        rng = np.random.default_rng([seed, i])
+        out.append(channel(w, rng) if rng.random() < 0.5 else w)
+    return out
+
+
 def codec_dev(waveforms: list) -> list:
     """Half of the dev clips (seeded per clip) through GSM, Opus, mu-law or a-law.
 
@@ -66,12 +75,7 @@ def codec_dev(waveforms: list) -> list:
     """
     from sklearn_ssastcl.augment import Codec
 
-    codec = Codec(p=1.0)
-    out = []
-    for i, w in enumerate(waveforms):
-        rng = np.random.default_rng([20261127, i])
-        out.append(codec(w, rng) if rng.random() < 0.5 else w)
-    return out
+    return _degrade_half(waveforms, Codec(p=1.0), seed=20261127)
 
 
 def code_dev(waveforms: list) -> list:
@@ -85,11 +89,7 @@ def code_dev(waveforms: list) -> list:
     from sklearn_ssastcl.augment import TelephoneChannel
 
     channel = TelephoneChannel(p=1.0, band=(50, 3800), companding=("mulaw", "alaw"))
-    out = []
-    for i, w in enumerate(waveforms):
-        rng = np.random.default_rng([20261126, i])
-        out.append(channel(w, rng) if rng.random() < 0.5 else w)
-    return out
+    return _degrade_half(waveforms, channel, seed=20261126)
 
 
 def coded_dev(
