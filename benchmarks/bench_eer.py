@@ -73,6 +73,7 @@ def load_corpus(root: Path) -> dict:
             "waveforms": [load_audio(p) for p in frame["path"]],
             "labels": frame["label"].to_numpy(),
             "attacks": frame["attack"].to_numpy(),
+            "speakers": frame["speaker"].to_numpy(),
             "ids": frame["utterance_id"].to_numpy(),
         }
     key = read_protocol(root / "keys" / "LA" / "CM" / "trial_metadata.txt")
@@ -224,6 +225,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
             X_val=data["dev"]["waveforms"],
             y_val=data["dev"]["labels"],
             attacks=data["train"]["attacks"],
+            groups=data["train"]["speakers"] if args.speaker_pairs else None,
         )
         fit_time = time.perf_counter() - start
         scores = clf.decision_function(data["eval"]["waveforms"])
@@ -403,6 +405,12 @@ def main(argv=None) -> int:
         nargs=3,
         default=[0.25, 0.25, 0.5],
         help="stage I pair shares: bona-bona, spoof-spoof, bona-spoof",
+    )
+    parser.add_argument(
+        "--speaker-pairs",
+        action="store_true",
+        help="stage I: bona-spoof pairs within a speaker, same-class pairs across "
+        "speakers (fit(..., groups=speakers))",
     )
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument(

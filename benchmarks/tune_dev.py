@@ -198,7 +198,19 @@ def run(args) -> dict:
         params["spec_augment"] = SpecAugment()
     clf = SSASTCLClassifier(**params)
     start = time.perf_counter()
-    clf.fit(X_train, d["train_y"], X_val=X_dev, y_val=d["dev_y"], attacks=d["train_a"])
+    groups = None
+    if args.speaker_pairs:
+        from sklearn_ssastcl.datasets import load_asvspoof
+
+        groups = load_asvspoof(CORPUS, part="train")["speaker"].to_numpy()
+    clf.fit(
+        X_train,
+        d["train_y"],
+        X_val=X_dev,
+        y_val=d["dev_y"],
+        attacks=d["train_a"],
+        groups=groups,
+    )
     fit_seconds = time.perf_counter() - start
     scores = clf.decision_function(X_dev)
     z_train = embed_batches(clf.encoder_, d["train_X"])
@@ -314,6 +326,11 @@ def main(argv=None) -> int:
         default=0.0,
         help="with --augment: add Codec(p=P) after the FIR filter",
     )
+    parser.add_argument(
+        "--speaker-pairs",
+        action="store_true",
+        help="pass the train speakers as fit(groups=...) (speaker-aware pairs)",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
@@ -334,6 +351,7 @@ def main(argv=None) -> int:
         codec_dev=args.codec_dev,
         codec=args.codec,
         spec_augment=args.spec_augment,
+        speaker_pairs=args.speaker_pairs,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     LOG.parent.mkdir(parents=True, exist_ok=True)

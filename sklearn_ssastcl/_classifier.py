@@ -695,7 +695,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_val=None, y_val=None, attacks=None):
+    def fit(self, X, y, *, X_val=None, y_val=None, attacks=None, groups=None):
         """Train the detector.
 
         Parameters
@@ -710,6 +710,12 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             Validation data (else ``validation_split`` of ``X``).
         attacks : array-like of shape (n_samples,), optional
             Attack ID per clip: spoof clips of pairs are drawn uniformly over them.
+        groups : array-like of shape (n_samples,), optional
+            Speaker (or other nuisance group) per clip, e.g. the protocol's
+            speaker column. Stage I then draws bona fide-spoof pairs within a
+            group and same-class pairs across groups, so the contrastive loss
+            separates the classes rather than the speakers (ours). Ignored by
+            ``loss="ce"``.
 
         Returns
         -------
@@ -729,13 +735,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 f"Got n_samples = {len(X3)}; fit needs at least 2 clips per class."
             )
         self.classes_, is_bona = self._check_labels(y)
-        if attacks is not None:
-            attacks = np.asarray(attacks)
-            if attacks.shape != (len(X3),):
-                raise ValueError(
-                    f"attacks has shape {attacks.shape}; it needs one ID per clip "
-                    f"({len(X3)},)."
-                )
+        attacks = self._per_clip(attacks, "attacks", len(X3))
+        groups = self._per_clip(groups, "groups", len(X3))
         self.device_ = check_device(self.device)
         if self.precision == "fp16" and torch.device(self.device_).type != "cuda":
             raise ValueError(
@@ -779,6 +780,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         X_train = self._take(X3, train)
         y_train = is_bona[train]
         sub_attacks = None if attacks is None else attacks[train]
+        sub_groups = None if groups is None else groups[train]
         devices = [] if self.device_ == "cpu" else [torch.device(self.device_)]
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
@@ -786,7 +788,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_net_ = None
             if self.loss == "contrastive":
                 self.encoder_net_ = self._fit_stage1(
-                    encoder, source, X_train, y_train, Xv, val_bona, sub_attacks, seed
+                    encoder,
+                    source,
+                    X_train,
+                    y_train,
+                    Xv,
+                    val_bona,
+                    (sub_attacks, sub_groups),
+                    seed,
                 )
                 self.history_ = self.encoder_net_.history
             self.head_net_ = self._fit_head(
@@ -802,8 +811,20 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
         return self
 
+    @staticmethod
+    def _per_clip(values, name: str, n: int):
+        """``values`` as an array of one entry per clip (None stays None)."""
+        if values is None:
+            return None
+        values = np.asarray(values)
+        if values.shape != (n,):
+            raise ValueError(
+                f"{name} has shape {values.shape}; it needs one ID per clip ({n},)."
+            )
+        return values
+
     def _fit_stage1(
-        self, encoder, source, X_train, y_train, Xv, val_bona, attacks, seed
+        self, encoder, source, X_train, y_train, Xv, val_bona, pair_info, seed
     ):
         model = SiameseSSAST(
             encoder,
@@ -811,7 +832,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             ca_blocks=self.ca_blocks,
             ca_symmetric=self.ca_symmetric,
         )
-        sampler = PairSampler(y_train, attacks, tuple(self.pair_mix))
+        attacks, groups = pair_info
+        sampler = PairSampler(y_train, attacks, tuple(self.pair_mix), groups=groups)
         n_pairs = self.pairs_per_epoch or 4 * int(y_train.sum())
         dataset = EpochPairDataset(source, sampler, n_pairs, seed=seed)
         extra = self._schedule(n_pairs, self.max_epochs)

@@ -3,6 +3,9 @@
 Pairs follow METHOD.md section 3.4 (our defaults): per epoch a fixed share of
 bona fide-bona fide, spoof-spoof and bona fide-spoof pairs, spoof clips drawn
 uniformly over attacks (then over clips), never the same clip twice in a pair.
+With groups (e.g. speaker IDs, [OURS]) a bona fide-spoof pair shares a group and
+a same-class pair spans two groups, so the class, not the speaker, sets the
+distance.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ class PairSampler:
         drawn by first drawing an attack uniformly, then a clip of that attack.
     pair_mix : tuple of 3 floats, default=(0.25, 0.25, 0.5)
         Shares of bona fide-bona fide, spoof-spoof and bona fide-spoof pairs.
+    groups : array-like of shape (n_samples,) or None, default=None
+        Group (e.g. speaker) of each clip. With it, the spoof clip of a bona
+        fide-spoof pair is drawn first (uniformly over attacks) and its bona fide
+        partner from the same group, and same-class partners come from another
+        group. Where no such partner exists (a group without bona fide clips, a
+        class held by one group) the partner is drawn without the group rule.
 
     Examples
     --------
@@ -59,6 +68,7 @@ class PairSampler:
         is_bonafide: npt.ArrayLike,
         attacks: npt.ArrayLike | None = None,
         pair_mix: tuple[float, float, float] = (0.25, 0.25, 0.5),
+        groups: npt.ArrayLike | None = None,
     ) -> None:
         is_bonafide = np.asarray(is_bonafide, dtype=bool)
         self.bona = np.flatnonzero(is_bonafide)
@@ -94,6 +104,19 @@ class PairSampler:
             self.spoof_groups = [
                 self.spoof[spoof_attacks == value] for value in np.unique(spoof_attacks)
             ]
+        self.groups = None
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.shape != is_bonafide.shape:
+                raise ValueError(
+                    f"groups has shape {groups.shape}; it needs one entry per "
+                    f"clip, shape {is_bonafide.shape}."
+                )
+            _, self.groups = np.unique(groups, return_inverse=True)
+            self._bona_of_group = {
+                g: self.bona[self.groups[self.bona] == g]
+                for g in np.unique(self.groups[self.bona])
+            }
 
     def counts(self, n_pairs: int) -> np.ndarray:
         """How many pairs of each type for ``n_pairs`` (largest remainders)."""
@@ -113,11 +136,35 @@ class PairSampler:
 
     def _draw_distinct(self, draw, n: int, rng: np.random.Generator):
         a, b = draw(n, rng), draw(n, rng)
-        clash = a == b
-        while clash.any():  # redraw the partner of any self pair
+        clash = self._clashes(a, b, strict=True)
+        for attempt in range(200):  # redraw clashing partners
+            if not clash.any():
+                break
+            b[clash] = draw(int(clash.sum()), rng)
+            # after 100 tries a partner of the same group is allowed (one group
+            # holds the whole class); a self pair never is
+            clash = self._clashes(a, b, strict=attempt < 100)
+        while clash.any():
             b[clash] = draw(int(clash.sum()), rng)
             clash = a == b
         return a, b
+
+    def _clashes(self, a, b, *, strict: bool) -> np.ndarray:
+        clash = a == b
+        if strict and self.groups is not None:
+            clash |= self.groups[a] == self.groups[b]
+        return clash
+
+    def _bona_partners(self, spoof: np.ndarray, rng: np.random.Generator):
+        """A bona fide clip of each spoof clip's group (any group if it has none)."""
+        bona = rng.choice(self.bona, size=spoof.size)
+        if self.groups is None:
+            return bona
+        for k, g in enumerate(self.groups[spoof]):
+            own = self._bona_of_group.get(g)
+            if own is not None:
+                bona[k] = rng.choice(own)
+        return bona
 
     def sample(
         self, n_pairs: int, rng: np.random.Generator
@@ -138,7 +185,11 @@ class PairSampler:
 
         bb = self._draw_distinct(draw_bona, n_bb, rng)
         ss = self._draw_distinct(self._draw_spoof, n_ss, rng)
-        bs_b, bs_s = draw_bona(n_bs, rng), self._draw_spoof(n_bs, rng)
+        if self.groups is None:
+            bs_b, bs_s = draw_bona(n_bs, rng), self._draw_spoof(n_bs, rng)
+        else:
+            bs_s = self._draw_spoof(n_bs, rng)
+            bs_b = self._bona_partners(bs_s, rng)
         flip = rng.random(n_bs) < 0.5  # either side may hold the bona fide clip
         bs = (np.where(flip, bs_s, bs_b), np.where(flip, bs_b, bs_s))
         a = np.concatenate([bb[0], ss[0], bs[0]]).astype(np.int64)
