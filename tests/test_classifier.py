@@ -109,6 +109,7 @@ def test_determinism_and_caller_rng_untouched(data):
         {"freeze_encoder": False},
         {"validation_split": None, "class_weight": (0.1, 0.9)},
         {"patience": 1, "attacks": True},
+        {"groups": True},
     ],
 )
 def test_variants_run(data, params):
@@ -117,6 +118,8 @@ def test_variants_run(data, params):
     fit_params = {}
     if params.pop("attacks", False):
         fit_params["attacks"] = np.where(y == "spoof", ["A01", "A02"] * 40, "-")
+    if params.pop("groups", False):
+        fit_params["groups"] = np.arange(80) % 4
     clf = SSASTCLClassifier(**{**TINY, **params}).fit(X, y, **fit_params)
     assert clf.decision_function(X).shape == (80,)
     assert (clf.encoder_net_ is None) == (params.get("loss") == "ce")
@@ -323,6 +326,9 @@ def test_errors_on_bad_labels(data, fitted):
         SSASTCLClassifier(**TINY).fit(X, y, X_val=X)
     with pytest.raises(ValueError, match="validation_split"):
         _fit(X[:3], y[:3])
+    for name in ("attacks", "groups"):
+        with pytest.raises(ValueError, match=f"{name} has shape \\(79,\\)"):
+            SSASTCLClassifier(**TINY).fit(X, y, **{name: np.zeros(79)})
 
 
 def test_errors_on_params(data, fitted):

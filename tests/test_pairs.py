@@ -74,6 +74,36 @@ def test_seeded_reproducibility():
     assert not np.array_equal(first[0], other[0])
 
 
+def test_groups_pair_classes_within_and_across_groups():
+    bona, attacks = _labels()
+    # groups a/b hold both classes; group c holds spoof clips only (attack A03)
+    groups = np.array(list("aaaaabbbbb") + list("ab" * 15) + list("aabbbb") + ["c"] * 4)
+    sampler = PairSampler(bona, attacks, groups=groups)
+    a, b, same = sampler.sample(3000, np.random.default_rng(0))
+    same_group = groups[a] == groups[b]
+    assert not np.any(same_group[same == 1])  # same class: always two groups
+    mixed = same == 0
+    # bona-spoof pairs share the group, except the c spoofs (no bona fide in c)
+    spoof = np.where(bona[a], b, a)[mixed]
+    assert np.all(same_group[mixed][groups[spoof] != "c"])
+    assert not np.any(same_group[mixed][groups[spoof] == "c"])
+    # spoof clips stay uniform over attacks
+    shares = [np.mean(attacks[spoof] == k) for k in ("A01", "A02", "A03")]
+    np.testing.assert_allclose(shares, [1 / 3] * 3, atol=0.03)
+    assert not np.any(a == b)
+
+
+def test_groups_fall_back_when_one_group_holds_a_class():
+    bona = np.array([True, True, True, False, False, False])
+    groups = np.array(["a", "a", "a", "a", "b", "b"])  # all bona fide in a
+    a, b, same = PairSampler(bona, groups=groups).sample(200, np.random.default_rng(1))
+    assert not np.any(a == b)
+    bb = bona[a] & bona[b]
+    assert bb.any() and np.all(groups[a][bb] == groups[b][bb])  # no other group
+    ss = ~bona[a] & ~bona[b]
+    assert not np.any(groups[a][ss] == groups[b][ss])  # a/b spoofs: only across
+
+
 def test_errors():
     with pytest.raises(ValueError, match="at least 2 bona fide"):
         PairSampler([True, False, False])
@@ -81,6 +111,8 @@ def test_errors():
         PairSampler([True, True, False, False], pair_mix=(1, 1))
     with pytest.raises(ValueError, match="attacks has shape"):
         PairSampler([True, True, False, False], attacks=["A01"])
+    with pytest.raises(ValueError, match="groups has shape"):
+        PairSampler([True, True, False, False], groups=["s1"])
     # a mix without bona-bona pairs needs only one bona fide clip
     PairSampler([True, False, False], pair_mix=(0, 1, 1))
 
