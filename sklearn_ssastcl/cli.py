@@ -207,6 +207,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     fit_params = {}
     if "attack" in train:
         fit_params["attacks"] = train["attack"].to_numpy()
+    if args.speaker_pairs:
+        if "speaker" not in train:
+            raise CLIError(
+                "--speaker-pairs needs a protocol with a speaker column (the "
+                "ASVspoof CM protocol's first column)."
+            )
+        fit_params["groups"] = train["speaker"].to_numpy()
     if args.dev_protocol is not None:
         if args.dev_audio_dir is None:
             raise CLIError("--dev-protocol needs --dev-audio-dir too.")
@@ -439,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--max-clips", type=int, help="use a stratified random subset of this size"
+    )
+    train.add_argument(
+        "--speaker-pairs",
+        action="store_true",
+        help="stage I: bona fide-spoof pairs within a speaker, same-class pairs "
+        "across speakers",
     )
     train.add_argument("--device", help="cpu, cuda, cuda:N or auto (default cpu)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
+from numpy.testing import assert_array_equal
 
 from sklearn_ssastcl.cli import build_parser, main
 from sklearn_ssastcl.datasets import load_spoof_sample, read_scores
@@ -253,3 +254,29 @@ def test_max_clips_keeps_a_stratified_subset(corpus):
     again = _labelled_set(protocol, audio, 20, seed=0)
     assert sub["utterance_id"].tolist() == again["utterance_id"].tolist()
     assert len(_labelled_set(protocol, audio, None, seed=0)) == len(full)
+
+
+def test_speaker_pairs_pass_the_protocol_speakers_as_groups(corpus, monkeypatch):
+    from sklearn_ssastcl import SSASTCLClassifier
+    from sklearn_ssastcl.datasets import read_protocol
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(self, X, y, **params):
+        seen.update(params)
+        raise Stop
+
+    monkeypatch.setattr(SSASTCLClassifier, "fit", fake_fit)
+    protocol, audio = _paths(corpus, "train")
+    args = ["train", "--protocol", str(protocol), "--audio-dir", str(audio)]
+    with pytest.raises(Stop):
+        main([*args, "--speaker-pairs", "--out", str(corpus / "unused.joblib")])
+    speakers = read_protocol(protocol, audio_dir=audio)["speaker"].to_numpy()
+    assert_array_equal(seen["groups"], speakers)
+    seen.clear()
+    with pytest.raises(Stop):
+        main([*args, "--out", str(corpus / "unused.joblib")])
+    assert "groups" not in seen
