@@ -71,11 +71,12 @@ def _write_cli_help() -> None:
 def _write_benchmarks() -> None:
     """Gather the newest results files of each benchmark into ``_benchmarks.rst``.
 
-    bench_eer shows its 3 newest runs (the recipe and its two codec variants).
+    bench_eer shows its 4 newest runs (the recipe, its two codec variants and
+    the speaker-pair variant).
     """
     results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
     sections = []
-    newest = {"eer_full": 3}
+    newest = {"eer_full": 4}
     for prefix, title in [
         ("eer_full", "EER on spoofcorpus-dev (bench_eer)"),
         ("speed", "Speed and memory (bench_speed)"),
