@@ -125,6 +125,7 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         pretrained=pretrained,
         loss="ce" if name == "ce" else "contrastive",
         cross_attention=name != "ssastcl_no_ca",
+        alpha=args.alpha,
         max_epochs=args.epochs,
         head_epochs=args.head_epochs,
         batch_size=args.batch_size,
@@ -405,6 +406,9 @@ def main(argv=None) -> int:
         nargs=3,
         default=[0.25, 0.25, 0.5],
         help="stage I pair shares: bona-bona, spoof-spoof, bona-spoof",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=1.0, help="weight of the CA loss (default 1)"
     )
     parser.add_argument(
         "--speaker-pairs",
