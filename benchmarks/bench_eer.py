@@ -119,7 +119,9 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         }
     )
     return SSASTCLClassifier(
-        frontend=LogMel(target_length=args.target_length, pad_mode="repeat"),
+        frontend=LogMel(
+            target_length=args.target_length, pad_mode="repeat", f_max=args.f_max
+        ),
         augment=augment,
         spec_augment=spec_augment,
         pretrained=pretrained,
@@ -190,7 +192,8 @@ def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray
 
     from sklearn_ssastcl import LogMel
 
-    logmel = LogMel(target_length=args.target_length, pad_mode="repeat")
+    f_max = args.f_max if args.baseline_f_max else None
+    logmel = LogMel(target_length=args.target_length, pad_mode="repeat", f_max=f_max)
 
     def stats(waves):
         spec = logmel.transform(waves)
@@ -406,6 +409,19 @@ def main(argv=None) -> int:
         nargs=3,
         default=[0.25, 0.25, 0.5],
         help="stage I pair shares: bona-bona, spoof-spoof, bona-spoof",
+    )
+    parser.add_argument(
+        "--f-max",
+        type=float,
+        default=None,
+        help="LogMel(f_max=F) for the SSAST-CL and CE systems, e.g. 4000 (the "
+        "telephone band); the log-mel LR baseline stays full-band unless "
+        "--baseline-f-max",
+    )
+    parser.add_argument(
+        "--baseline-f-max",
+        action="store_true",
+        help="use --f-max for the log-mel LR baseline too",
     )
     parser.add_argument(
         "--alpha", type=float, default=1.0, help="weight of the CA loss (default 1)"

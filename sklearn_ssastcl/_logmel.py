@@ -29,10 +29,12 @@ def _frame_sizes(sample_rate: float) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _frontend(sample_rate: float, n_mels: int):
+def _frontend(sample_rate: float, n_mels: int, f_max: float | None = None):
     from sklearn_ssastcl.nn._frontend import KaldiFbank
 
-    return KaldiFbank(sample_rate=sample_rate, n_mels=n_mels, remove_mean=False)
+    return KaldiFbank(
+        sample_rate=sample_rate, n_mels=n_mels, remove_mean=False, high_freq=f_max
+    )
 
 
 def _short_clip_message(
@@ -69,6 +71,7 @@ def _logmel_batch(
     pad_mode: str,
     mean: float | None,
     std: float | None,
+    f_max: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of one batch: ``(len(clips), target_length, n_mels)`` and a silent mask.
 
@@ -81,7 +84,7 @@ def _logmel_batch(
 
     if multiprocessing.parent_process() is not None:  # a joblib worker process
         torch.set_num_threads(1)
-    frontend = _frontend(sample_rate, n_mels)
+    frontend = _frontend(sample_rate, n_mels, f_max)
     window, hop = frontend.win_length, frontend.hop_length
     needed = window + (target_length - 1) * hop
     normalise = mean is not None
@@ -137,6 +140,10 @@ class LogMel(TransformerMixin, BaseEstimator):
         window is ``int(0.025 * sample_rate)`` samples and must fit in every clip.
     n_mels : int, default=128
         Number of mel bins (at least 4).
+    f_max : float or None, default=None
+        Upper edge of the mel bank in Hz; None means ``sample_rate / 2`` (SSAST).
+        ``f_max=4000`` keeps the telephone band only, so clips that went through
+        an 8 kHz codec (G.711, GSM) differ less from wideband ones.
     target_length : int, default=400
         Frames kept per clip: longer clips keep their first frames.
     pad_mode : {"zero", "repeat"}, default="zero"
@@ -189,6 +196,7 @@ class LogMel(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "sample_rate": [Interval(Integral, 1, None, closed="left")],
         "n_mels": [Interval(Integral, 4, None, closed="left")],
+        "f_max": [Interval(Real, 20, None, closed="neither"), None],
         "target_length": [Interval(Integral, 1, None, closed="left")],
         "pad_mode": [StrOptions({"zero", "repeat"})],
         "normalize": [StrOptions({"ssast", "fit"}), tuple, None],
@@ -201,6 +209,7 @@ class LogMel(TransformerMixin, BaseEstimator):
         *,
         sample_rate=16000,
         n_mels=128,
+        f_max=None,
         target_length=400,
         pad_mode="zero",
         normalize="ssast",
@@ -209,6 +218,7 @@ class LogMel(TransformerMixin, BaseEstimator):
     ):
         self.sample_rate = sample_rate
         self.n_mels = n_mels
+        self.f_max = f_max
         self.target_length = target_length
         self.pad_mode = pad_mode
         self.normalize = normalize
@@ -318,6 +328,12 @@ class LogMel(TransformerMixin, BaseEstimator):
                 f"sample_rate={self.sample_rate} is too low for a 25 ms window and a "
                 f"10 ms hop ({window} and {hop} samples) above the 20 Hz cut-off; use "
                 "at least 100 Hz (160 Hz gives a 4-sample window)."
+            )
+        if self.f_max is not None and self.f_max > self.sample_rate / 2:
+            raise ValueError(
+                f"f_max={self.f_max} Hz is above the Nyquist frequency "
+                f"({self.sample_rate / 2:g} Hz) of sample_rate={self.sample_rate}; "
+                "use at most sample_rate / 2, or None for the full band."
             )
         return window, hop
 
@@ -465,6 +481,7 @@ class LogMel(TransformerMixin, BaseEstimator):
             "pad_mode": self.pad_mode,
             "mean": mean,
             "std": std,
+            "f_max": self.f_max,
         }
         tasks = (
             delayed(_logmel_batch)([clips[i] for i in idx], **kwargs) for idx in batches

@@ -29,7 +29,7 @@ MEAN, STD = -4.2677393, 4.5689974
 CORPUS = Path("/work/shared/data/spoofcorpus-dev/LA/ASVspoof2019_LA_train/flac")
 
 
-def ssast_fbank(wave, sample_rate=16000, n_mels=128, remove_dc=True):
+def ssast_fbank(wave, sample_rate=16000, n_mels=128, remove_dc=True, high_freq=0.0):
     """SSAST's ``_wav2fbank`` up to the fbank (METHOD.md 2.1 steps 2-3)."""
     wave = torch.as_tensor(wave)[None]
     if remove_dc:
@@ -43,6 +43,7 @@ def ssast_fbank(wave, sample_rate=16000, n_mels=128, remove_dc=True):
         num_mel_bins=n_mels,
         dither=0.0,
         frame_shift=10,
+        high_freq=high_freq,
     )
 
 
@@ -112,6 +113,21 @@ def test_frontend_other_rate_and_float64():
     assert_allclose(got.numpy(), expected.numpy(), rtol=0, atol=1e-9)
 
 
+def test_frontend_high_freq_matches_torchaudio():
+    waves = np.stack([speech_like(16000, seed) for seed in range(2)])
+    got = KaldiFbank(high_freq=4000)(torch.from_numpy(waves))
+    expected = torch.stack([ssast_fbank(w, high_freq=4000.0) for w in waves])
+    assert_allclose(got.numpy(), expected.numpy(), rtol=0, atol=1e-4)
+    # the band above 4 kHz no longer matters: a loud 6 kHz tone changes the bank
+    # only through the Hann window's leakage (< 0.05 in log energy)
+    t = np.arange(16000) / 16000
+    tone = (waves + 0.3 * np.sin(2 * np.pi * 6000 * t)).astype(np.float32)
+    with_tone = KaldiFbank(high_freq=4000)(torch.from_numpy(tone))
+    assert_allclose(with_tone.numpy(), got.numpy(), rtol=0, atol=0.05)
+    full = KaldiFbank()(torch.from_numpy(tone)) - KaldiFbank()(torch.from_numpy(waves))
+    assert full.abs().max() > 1.0
+
+
 def test_frontend_lengths_give_each_clip_its_own_frames():
     rng = np.random.default_rng(1)
     lengths = [5000, 400, 3999, 4321]
@@ -151,6 +167,9 @@ def test_frontend_errors():
         KaldiFbank(sample_rate=30, frame_length_ms=100)
     with pytest.raises(ValueError, match="sample_rate=40 puts the Nyquist"):
         KaldiFbank(sample_rate=40, frame_length_ms=100, frame_shift_ms=50)
+    for bad in (20, 8001):
+        with pytest.raises(ValueError, match=f"high_freq={bad} Hz must lie"):
+            KaldiFbank(high_freq=bad)
 
 
 # -------------------------------------------------------------------- LogMel
@@ -169,6 +188,9 @@ def test_logmel_matches_ssast_recipe():
     raw = LogMel(normalize=None).transform(clips)
     for r, clip in zip(raw, clips):
         assert_allclose(r, ssast_features(clip, mean=None), rtol=0, atol=1e-4)
+    band = LogMel(f_max=4000, n_jobs=2).transform(clips)
+    for b, clip in zip(band, clips):
+        assert_allclose(b, ssast_features(clip, high_freq=4000.0), rtol=0, atol=1e-4)
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="spoofcorpus-dev is not here")
@@ -329,6 +351,8 @@ def test_short_file_error(tmp_path):
         ({"sample_rate": 50}, "sample_rate=50 is too low"),
         ({"pad_mode": "reflect"}, "pad_mode"),
         ({"n_mels": 2}, "n_mels"),
+        ({"f_max": 9000}, "f_max=9000 Hz is above the Nyquist"),
+        ({"f_max": 10}, "f_max"),
     ],
 )
 def test_bad_params(params, match):

@@ -84,7 +84,8 @@ class KaldiFbank(nn.Module):
     Each clip first loses its mean (SSAST's ``waveform - waveform.mean()``); then every
     frame loses its own mean, is pre-emphasised (0.97, first sample replicated), Hann
     windowed (symmetric), zero-padded to a power of two, and its power spectrum goes
-    through Kaldi's mel bank (20 Hz to Nyquist); out comes ``log(max(eps, energy))``.
+    through Kaldi's mel bank (20 Hz to ``high_freq``, by default the Nyquist
+    frequency); out comes ``log(max(eps, energy))``.
     The mel bank ``fb`` and the ``window`` are buffers, so ``.to(device)`` moves them.
     Results agree with torchaudio's ``fbank`` to float32 rounding (about 1e-6).
 
@@ -101,6 +102,10 @@ class KaldiFbank(nn.Module):
     remove_mean : bool, default=True
         Subtract each clip's mean before framing, as SSAST does. Set it to False when
         the clips are already centred (``LogMel`` centres them before cutting).
+    high_freq : float or None, default=None
+        Upper edge of the mel bank in Hz (Kaldi's ``high_freq``); None means the
+        Nyquist frequency. 4000 keeps the telephone band, so clips that went
+        through an 8 kHz codec look like the others.
 
     Examples
     --------
@@ -116,6 +121,7 @@ class KaldiFbank(nn.Module):
         frame_length_ms: float = 25.0,
         frame_shift_ms: float = 10.0,
         remove_mean: bool = True,
+        high_freq: float | None = None,
     ) -> None:
         super().__init__()
         window, hop, n_fft = frame_sizes(sample_rate, frame_length_ms, frame_shift_ms)
@@ -136,14 +142,29 @@ class KaldiFbank(nn.Module):
             raise ValueError(
                 f"n_mels must be at least 4 (Kaldi's limit); got {n_mels}."
             )
+        nyquist = sample_rate / 2
+        if high_freq is not None and not _LOW_FREQ < high_freq <= nyquist:
+            raise ValueError(
+                f"high_freq={high_freq} Hz must lie above the {_LOW_FREQ:g} Hz low "
+                f"cut-off and at most at the Nyquist frequency ({nyquist:g} Hz); "
+                "None means the Nyquist frequency."
+            )
         self.sample_rate = sample_rate
         self.n_mels = n_mels
+        self.high_freq = high_freq
         self.win_length = window
         self.hop_length = hop
         self.n_fft = n_fft
         self.remove_mean = remove_mean
         fb, _ = get_mel_banks(
-            n_mels, n_fft, float(sample_rate), _LOW_FREQ, 0.0, 100.0, -500.0, 1.0
+            n_mels,
+            n_fft,
+            float(sample_rate),
+            _LOW_FREQ,
+            0.0 if high_freq is None else float(high_freq),
+            100.0,
+            -500.0,
+            1.0,
         )
         # Kaldi leaves the Nyquist bin out: a zero row; stored (n_fft // 2 + 1, n_mels).
         fb = torch.nn.functional.pad(fb, (0, 1)).T.contiguous()
