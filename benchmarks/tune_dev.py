@@ -271,11 +271,12 @@ def report(out: Path) -> None:
         "embed_dim=64, depth=2, num_heads=1, random_state=seed)` on "
         "`LogMel(target_length=300, pad_mode='repeat')` features. aug = FIR + "
         "RawBoost waveform augmentation (tel: with TelephoneChannel(p) after the "
-        "FIR filter), spec = SpecAugment().",
+        "FIR filter), spec = SpecAugment(); spk = speaker-aware pairs "
+        "(fit(groups=speakers)); f_max = LogMel(f_max=...).",
         "",
-        "| # | name | config | seed | aug | tel | codec | spec | dev | dev EER % "
-        "| LR on embeddings % | fit s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| # | name | config | seed | aug | tel | codec | spec | spk | f_max | dev "
+        "| dev EER % | LR on embeddings % | fit s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(rows):
         emb = r.get("dev_eer_lr_on_embeddings")
@@ -284,6 +285,8 @@ def report(out: Path) -> None:
             f"{'y' if r.get('augment') else '-'} | "
             f"{r.get('telephone') or '-'} | {r.get('codec') or '-'} | "
             f"{'y' if r.get('spec_augment') else '-'} | "
+            f"{'y' if r.get('speaker_pairs') else '-'} | "
+            f"{r.get('f_max') or '-'} | "
             f"{_dev_kind(r)} | "
             f"{100 * r['dev_eer']:.2f} | "
             f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
