@@ -130,6 +130,7 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         alpha=args.alpha,
         max_epochs=args.epochs,
         head_epochs=args.head_epochs,
+        freeze_encoder=not args.unfreeze,
         batch_size=args.batch_size,
         head_batch_size=args.head_batch_size,
         pairs_per_epoch=args.pairs_per_epoch,
@@ -422,6 +423,12 @@ def main(argv=None) -> int:
         "--baseline-f-max",
         action="store_true",
         help="use --f-max for the log-mel LR baseline too",
+    )
+    parser.add_argument(
+        "--unfreeze",
+        action="store_true",
+        help="stage II fine-tunes the encoder with the head (freeze_encoder=False; "
+        "set --head-epochs too)",
     )
     parser.add_argument(
         "--alpha", type=float, default=1.0, help="weight of the CA loss (default 1)"
