@@ -715,7 +715,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             speaker column. Stage I then draws bona fide-spoof pairs within a
             group and same-class pairs across groups, so the contrastive loss
             separates the classes rather than the speakers (ours). Ignored by
-            ``loss="ce"``.
+            ``loss="ce"``. In ``GridSearchCV(..., cv=GroupKFold())`` the same
+            array reaches ``fit`` with metadata routing:
+            ``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``set_fit_request(groups=True)``.
 
         Returns
         -------

@@ -199,6 +199,28 @@ def test_grid_search_with_eer_scorer(data):
     assert np.all(grid.cv_results_["mean_test_score"] <= 1.0)
 
 
+def test_groups_reach_fit_through_metadata_routing(data, monkeypatch):
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    X, y = data
+    groups = (np.arange(80) // 2) % 4  # every speaker has both classes
+    seen = []
+    fit = SSASTCLClassifier.fit
+
+    def spy(self, X, y, **params):
+        seen.append(params.get("groups"))
+        return fit(self, X, y, **params)
+
+    monkeypatch.setattr(SSASTCLClassifier, "fit", spy)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = SSASTCLClassifier(**TINY).set_fit_request(groups=True)
+        grid = GridSearchCV(clf, {"alpha": [1.0]}, scoring=eer_scorer, cv=GroupKFold(2))
+        grid.fit(X, y, groups=groups)
+    # each fold's fit gets its own speakers; the refit gets them all
+    assert [sorted(set(g)) for g in seen] == [[0, 2], [1, 3], [0, 1, 2, 3]]
+
+
 def test_clone_pickle_joblib_round_trips(fitted, data, tmp_path):
     X, _ = data
     expected = fitted.decision_function(X)
