@@ -713,8 +713,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         groups : array-like of shape (n_samples,), optional
             Speaker (or other nuisance group) per clip, e.g. the protocol's
             speaker column. Stage I then draws bona fide-spoof pairs within a
-            group and same-class pairs across groups, so the contrastive loss
-            separates the classes rather than the speakers (ours). Ignored by
+            group and same-class pairs across groups, so the speaker does not
+            tell the pair types apart (ours). Ignored by
             ``loss="ce"``. In ``GridSearchCV(..., cv=GroupKFold())`` the same
             array reaches ``fit`` with metadata routing:
             ``sklearn.set_config(enable_metadata_routing=True)`` and

@@ -4,8 +4,8 @@ Pairs follow METHOD.md section 3.4 (our defaults): per epoch a fixed share of
 bona fide-bona fide, spoof-spoof and bona fide-spoof pairs, spoof clips drawn
 uniformly over attacks (then over clips), never the same clip twice in a pair.
 With groups (e.g. speaker IDs, [OURS]) a bona fide-spoof pair shares a group and
-a same-class pair spans two groups, so the class, not the speaker, sets the
-distance.
+a same-class pair spans two groups, so the group does not tell the pair types
+apart.
 """
 
 from __future__ import annotations
