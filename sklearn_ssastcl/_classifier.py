@@ -36,6 +36,7 @@ from sklearn_ssastcl._pairs import (
     EpochPairDataset,
     FeatureSource,
     PairSampler,
+    per_clip,
     read_clip,
 )
 from sklearn_ssastcl._utils import check_device, seed_from
@@ -738,8 +739,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 f"Got n_samples = {len(X3)}; fit needs at least 2 clips per class."
             )
         self.classes_, is_bona = self._check_labels(y)
-        attacks = self._per_clip(attacks, "attacks", len(X3))
-        groups = self._per_clip(groups, "groups", len(X3))
+        attacks = per_clip(attacks, "attacks", len(X3))
+        groups = per_clip(groups, "groups", len(X3))
         self.device_ = check_device(self.device)
         if self.precision == "fp16" and torch.device(self.device_).type != "cuda":
             raise ValueError(
@@ -813,18 +814,6 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             scores, bona = self._decision(X_train), y_train
         self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
         return self
-
-    @staticmethod
-    def _per_clip(values, name: str, n: int):
-        """``values`` as an array of one entry per clip (None stays None)."""
-        if values is None:
-            return None
-        values = np.asarray(values)
-        if values.shape != (n,):
-            raise ValueError(
-                f"{name} has shape {values.shape}; it needs one ID per clip ({n},)."
-            )
-        return values
 
     def _fit_stage1(
         self, encoder, source, X_train, y_train, Xv, val_bona, pair_info, seed

@@ -22,6 +22,19 @@ from sklearn_ssastcl.datasets import load_audio
 _MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
 
 
+def per_clip(values, name: str, n: int) -> np.ndarray | None:
+    """``values`` as an array of one entry per clip (None stays None)."""
+    if values is None:
+        return None
+    values = np.asarray(values)
+    if values.shape != (n,):
+        raise ValueError(
+            f"{name} has shape {values.shape}; it needs one entry per clip, "
+            f"shape ({n},)."
+        )
+    return values
+
+
 def epoch_rng(seed: int, epoch: int, stream: int = 0) -> np.random.Generator:
     """A numpy Generator for ``(seed, epoch, stream)``: same inputs, same draws."""
     return np.random.default_rng([int(seed), int(epoch), int(stream)])
@@ -93,25 +106,15 @@ class PairSampler:
         if self.mix[2] > 0 and (self.bona.size < 1 or self.spoof.size < 1):
             raise ValueError("Bona fide-spoof pairs need clips of both classes.")
         self.spoof_groups = None
+        attacks = per_clip(attacks, "attacks", is_bonafide.size)
+        groups = per_clip(groups, "groups", is_bonafide.size)
         if attacks is not None:
-            attacks = np.asarray(attacks)
-            if attacks.shape != is_bonafide.shape:
-                raise ValueError(
-                    f"attacks has shape {attacks.shape}; it needs one entry per "
-                    f"clip, shape {is_bonafide.shape}."
-                )
             spoof_attacks = attacks[self.spoof]
             self.spoof_groups = [
                 self.spoof[spoof_attacks == value] for value in np.unique(spoof_attacks)
             ]
         self.groups = None
         if groups is not None:
-            groups = np.asarray(groups)
-            if groups.shape != is_bonafide.shape:
-                raise ValueError(
-                    f"groups has shape {groups.shape}; it needs one entry per "
-                    f"clip, shape {is_bonafide.shape}."
-                )
             _, self.groups = np.unique(groups, return_inverse=True)
             self._bona_of_group = {
                 g: self.bona[self.groups[self.bona] == g]
@@ -137,16 +140,13 @@ class PairSampler:
     def _draw_distinct(self, draw, n: int, rng: np.random.Generator):
         a, b = draw(n, rng), draw(n, rng)
         clash = self._clashes(a, b, strict=True)
-        for attempt in range(200):  # redraw clashing partners
-            if not clash.any():
-                break
+        tries = 0
+        while clash.any():  # redraw clashing partners
             b[clash] = draw(int(clash.sum()), rng)
+            tries += 1
             # after 100 tries a partner of the same group is allowed (one group
             # holds the whole class); a self pair never is
-            clash = self._clashes(a, b, strict=attempt < 100)
-        while clash.any():
-            b[clash] = draw(int(clash.sum()), rng)
-            clash = a == b
+            clash = self._clashes(a, b, strict=tries <= 100)
         return a, b
 
     def _clashes(self, a, b, *, strict: bool) -> np.ndarray:
