@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -40,6 +41,7 @@ from sklearn_ssastcl._pairs import (
     read_clip,
 )
 from sklearn_ssastcl._utils import check_device, seed_from
+from sklearn_ssastcl.calibration import ScoreCalibrator
 from sklearn_ssastcl.metrics import compute_eer
 from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
 from sklearn_ssastcl.nn._siamese import (
@@ -176,6 +178,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         selection and ``threshold_``; ignored when ``X_val`` is passed to ``fit``.
     patience : int or None, default=None
         Early-stopping patience on validation EER (None: no early stopping).
+    calibrate : bool, default=False
+        After training, fit a :class:`~sklearn_ssastcl.calibration.ScoreCalibrator`
+        on the validation scores (``X_val``, else the ``validation_split``), so
+        that :meth:`decision_function` returns natural-log likelihood ratios
+        (an increasing affine map of the raw score: the EER does not change) and
+        :meth:`predict_proba` the posteriors at equal priors. The validation
+        part also chose the best epoch, so hold out a further set to measure
+        how well the calibration transfers. False keeps the raw score.
     pos_label : str or int, default="bonafide"
         The bona fide label.
     device : str, default="cpu"
@@ -198,7 +208,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     head_net_ : skorch NeuralNetClassifier
         Stage II net (for ``loss="ce"`` or ``freeze_encoder=False``, encoder + head).
     threshold_ : float
-        EER threshold on the validation scores: bona fide iff decision >= it.
+        EER threshold on the validation scores: bona fide iff decision >= it
+        (in LLR units when ``calibrate=True``).
+    calibrator_ : ScoreCalibrator or None
+        The raw score to LLR map (``calibrate=True``), else None.
     history_ : skorch History
         History of the encoder training (stage I or CE).
     device_ : str
@@ -263,6 +276,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         "head_views": [Interval(Integral, 0, None, closed="left")],
         "validation_split": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "calibrate": ["boolean"],
         "pos_label": [str, Integral],
         "device": [str],
         "checkpoint_dir": [str, os.PathLike, None],
@@ -313,6 +327,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         head_views=0,
         validation_split=0.1,
         patience=None,
+        calibrate=False,
         pos_label="bonafide",
         device="cpu",
         checkpoint_dir=None,
@@ -359,6 +374,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self.head_views = head_views
         self.validation_split = validation_split
         self.patience = patience
+        self.calibrate = calibrate
         self.pos_label = pos_label
         self.device = device
         self.checkpoint_dir = checkpoint_dir
@@ -729,6 +745,12 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         self._check_params()
         if (X_val is None) != (y_val is None):
             raise ValueError("Pass both X_val and y_val, or neither.")
+        if self.calibrate and X_val is None and self.validation_split is None:
+            raise ValueError(
+                "calibrate=True fits the calibration on validation scores, but "
+                "there are none: pass X_val/y_val to fit, or set validation_split "
+                "(e.g. 0.1), or calibrate=False."
+            )
         X3, waves = self._features(X, reset=True)
         if self.frontend is None:
             _, y = validate_data(self, X3.reshape(len(X3), -1), y, reset=False)
@@ -812,6 +834,12 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             scores, bona = self._decision(Xv), val_bona
         else:
             scores, bona = self._decision(X_train), y_train
+        self.calibrator_ = None
+        if self.calibrate:
+            self.calibrator_ = ScoreCalibrator().fit(
+                scores, np.where(bona, "bonafide", "spoof")
+            )
+            scores = self.calibrator_.decision_function(scores)
         self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
         return self
 
@@ -1032,8 +1060,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             )
         return X3
 
+    def _calibrated(self, raw: np.ndarray) -> np.ndarray:
+        calibrator = getattr(self, "calibrator_", None)
+        return raw if calibrator is None else calibrator.decision_function(raw)
+
     def decision_function(self, X) -> np.ndarray:
         """Bona fide score ``logit_bona - logit_spoof`` (float64; higher = bona fide).
+
+        With ``calibrate=True``, the calibrated natural-log likelihood ratio of
+        that score instead.
 
         Parameters
         ----------
@@ -1045,7 +1080,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Scores.
         """
-        return self._decision(self._check_predict_input(X))
+        return self._calibrated(self._decision(self._check_predict_input(X)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order.
@@ -1058,8 +1093,13 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, 2)
-            Softmax of the two logits.
+            Softmax of the two logits; with ``calibrate=True``, the posteriors
+            ``sigmoid(±LLR)`` at equal priors.
         """
+        if getattr(self, "calibrator_", None) is not None:
+            p_bona = expit(self.decision_function(X))
+            proba = np.column_stack([1.0 - p_bona, p_bona])
+            return proba if self._pos_index == 1 else proba[:, ::-1].copy()
         logits = torch.as_tensor(self._logits(self._check_predict_input(X)))
         proba = torch.softmax(logits, dim=1).numpy()
         return proba if self._pos_index == 1 else proba[:, ::-1].copy()
@@ -1175,6 +1215,12 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             "frontend": frontend,
             "classes": self.classes_.tolist(),
             "threshold": self.threshold_,
+            "calibration": None
+            if getattr(self, "calibrator_", None) is None
+            else {
+                "coef": float(self.calibrator_.coef_[0]),
+                "intercept": float(self.calibrator_.intercept_),
+            },
             "target_length": self.target_length_,
             "n_mels": self.n_mels_,
             "n_features_in": getattr(self, "n_features_in_", None),
@@ -1236,6 +1282,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         clf.device_ = check_device(device)
         clf.classes_ = np.asarray(config["classes"])
         clf.threshold_ = float(config["threshold"])
+        clf.calibrator_ = _calibrator_from(config.get("calibration"))
         clf.target_length_ = config["target_length"]
         clf.n_mels_ = config["n_mels"]
         if config["n_features_in"] is not None:
@@ -1256,6 +1303,18 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         clf.encoder_, clf.head_net_, clf.encoder_net_ = encoder, net, None
         clf.history_ = None
         return clf
+
+
+def _calibrator_from(spec) -> ScoreCalibrator | None:
+    """Rebuild a fitted ScoreCalibrator from its saved ``coef`` and ``intercept``."""
+    if spec is None:
+        return None
+    calibrator = ScoreCalibrator()
+    calibrator.coef_ = np.array([float(spec["coef"])])
+    calibrator.intercept_ = float(spec["intercept"])
+    calibrator.classes_ = np.array(["bonafide", "spoof"])
+    calibrator.n_features_in_ = 1
+    return calibrator
 
 
 def _jsonable(value) -> bool:
