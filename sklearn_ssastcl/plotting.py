@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from sklearn_ssastcl.metrics import _split_scores, compute_det_curve, compute_eer
 
-__all__ = ["plot_det_curve", "plot_score_histogram"]
+__all__ = ["plot_bayes_error", "plot_det_curve", "plot_score_histogram"]
 
 # The classic DET range, 0.05% to 60%, with ticks in % ...
 _DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
@@ -191,4 +191,92 @@ def plot_score_histogram(
     ax.set_xlabel("Score (higher = more bona fide)")
     ax.set_ylabel("Trials")
     ax.legend()
+    return ax
+
+
+def plot_bayes_error(
+    y_true: npt.ArrayLike,
+    llrs: npt.ArrayLike,
+    *,
+    prior_log_odds: npt.ArrayLike | None = None,
+    pos_label: str | int = "bonafide",
+    operating_point: tuple[float, float, float] | None = (0.05, 1.0, 10.0),
+    ax=None,
+    label: str | None = None,
+):
+    """Plot the normalised Bayes error of LLRs against the prior log-odds.
+
+    The actual curve (solid) is the DCF at the Bayes threshold
+    ``-prior_log_odds``, the minimum curve (dashed) the DCF at the best threshold
+    for each prior; the gap is the calibration loss. Both are normalised by the
+    cost of the better fixed decision, so 1 is no better than always deciding
+    the same (dotted line). The prior log-odds are ``log(P_bona / P_spoof)``
+    after folding the costs in.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels: ``pos_label`` (bona fide) and one spoof label.
+    llrs : array-like of shape (n_samples,)
+        Natural-log likelihood ratios (e.g. from ``ScoreCalibrator``).
+    prior_log_odds : array-like, default=None
+        Where to evaluate; ``numpy.linspace(-7, 7, 141)`` when None.
+    pos_label : str or int, default="bonafide"
+        The bona fide label.
+    operating_point : (p_spoof, c_miss, c_fa) or None, default=(0.05, 1, 10)
+        Mark the effective prior of this DCF operating point (the ASVspoof 5
+        defaults) with a vertical line (``gid="operating_point"``); None: no line.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure is made when None.
+    label : str, default=None
+        Legend name of the system.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    References
+    ----------
+    .. [1] N. Brümmer and J. du Preez, "Application-independent evaluation of
+       speaker detection", Computer Speech & Language 20(2-3), 2006.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_ssastcl.plotting import plot_bayes_error
+    >>> y, llr = ["bonafide", "spoof", "bonafide", "spoof"], [2.0, -1.0, 0.5, 0.8]
+    >>> ax = plot_bayes_error(y, llr, label="toy")
+    >>> ax.get_xlabel()
+    'Prior log-odds  log(P_bona / P_spoof)'
+    """
+    from sklearn_ssastcl.metrics import bayes_error_rates
+
+    x = np.linspace(-7, 7, 141) if prior_log_odds is None else prior_log_odds
+    x = np.asarray(x, dtype=np.float64).ravel()
+    actual, minimum = bayes_error_rates(y_true, llrs, x, pos_label=pos_label)
+    ax = _get_ax(ax)
+    name = label or "system"
+    (line,) = ax.plot(x, actual, label=f"{name}: actual")
+    ax.plot(
+        x, minimum, linestyle="--", color=line.get_color(), label=f"{name}: minimum"
+    )
+    if not any(getattr(a, "get_gid", lambda: None)() == "default" for a in ax.lines):
+        ax.axhline(1.0, color="grey", linestyle=":", gid="default", label="no detector")
+    if operating_point is not None:
+        p_spoof, c_miss, c_fa = operating_point
+        eff = float(np.log(c_miss * (1 - p_spoof) / (c_fa * p_spoof)))
+        if not any(a.get_gid() == "operating_point" for a in ax.lines):
+            ax.axvline(
+                eff,
+                color="k",
+                linewidth=0.8,
+                gid="operating_point",
+                label=f"Pspoof {p_spoof:g}, Cmiss {c_miss:g}, Cfa {c_fa:g}",
+            )
+    ax.set_xlabel("Prior log-odds  log(P_bona / P_spoof)")
+    ax.set_ylabel("Normalised Bayes error (DCF)")
+    ax.set_ylim(0, 1.2)
+    ax.legend(fontsize=8)
     return ax

@@ -7,11 +7,13 @@ sample (:func:`load_spoof_sample`) comes from the spoofcorpus-dev corpus.
 from __future__ import annotations
 
 from sklearn_ssastcl.datasets._audio import load_audio
+from sklearn_ssastcl.datasets._join import join_scores
 from sklearn_ssastcl.datasets._protocol import load_asvspoof, read_protocol
 from sklearn_ssastcl.datasets._sample import load_spoof_sample
 from sklearn_ssastcl.datasets._scores import read_scores, write_scores
 
 __all__ = [
+    "join_scores",
     "load_asvspoof",
     "load_audio",
     "load_spoof_sample",
