@@ -1,4 +1,11 @@
-"""Spoof-detection metrics: the official ASVspoof EER and min t-DCF, and a scorer.
+"""Spoof-detection metrics: the official ASVspoof EER, min t-DCF, ASVspoof 5 metrics.
+
+ASVspoof 5 Track 1 (countermeasure): :func:`min_dcf`, :func:`act_dcf`,
+:func:`cllr`, :func:`min_cllr`; Track 2 (tandem / spoofing-aware ASV):
+:func:`t_eer`, :func:`a_dcf`; a Bayes error-rate curve
+(:func:`bayes_error_rates`), a bootstrap interval of the EER
+(:func:`eer_confidence_interval`) and scorers for model search
+(:data:`eer_scorer`, :data:`min_dcf_scorer`, :data:`cllr_scorer`).
 
 Conventions (as in the ASVspoof evaluation package and clovaai/aasist): bona fide is
 the positive class (the *target*, ``pos_label="bonafide"`` by default) and a higher
@@ -12,23 +19,46 @@ Rates are returned as fractions in ``[0, 1]``; multiply by 100 for tables.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from sklearn_ssastcl._bootstrap import eer_confidence_interval
+from sklearn_ssastcl._dcf import act_dcf, bayes_error_rates, cllr, min_cllr, min_dcf
+from sklearn_ssastcl._score_checks import (
+    _as_scores,
+    _check_cost,
+    _check_prior,
+    _det_curve,
+    _split_scores,
+)
+from sklearn_ssastcl._tandem import a_dcf, t_eer
+
 __all__ = [
+    "a_dcf",
+    "act_dcf",
+    "bayes_error_rates",
+    "cllr",
+    "cllr_scorer",
     "compute_det_curve",
     "compute_eer",
     "eer_and_threshold",
     "eer_by_attack",
     "eer_by_group",
+    "eer_confidence_interval",
     "eer_score",
     "eer_scorer",
     "eer_threshold",
+    "make_cllr_scorer",
     "make_eer_scorer",
+    "make_min_dcf_scorer",
+    "min_cllr",
+    "min_dcf",
+    "min_dcf_scorer",
     "min_tdcf",
+    "t_eer",
 ]
 
 # ASVspoof priors and costs (METHOD.md §5.2); the same numbers in 2019 and 2021.
@@ -43,67 +73,8 @@ _ASV_RATE_NAMES = ("Pfa_asv", "Pmiss_asv", "Pmiss_spoof_asv", "Pfa_spoof_asv")
 # --------------------------------------------------------------------------- checks
 
 
-def _as_scores(scores, name: str) -> np.ndarray:
-    """Return ``scores`` as a finite 1-D float64 array, or say what is wrong."""
-    try:
-        arr = np.asarray(scores, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must hold real numbers; got values such as "
-            f"{np.asarray(scores).ravel()[:3].tolist()!r}. Pass numeric scores "
-            "(e.g. decision_function output)."
-        ) from exc
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be 1-D (one score per trial); got shape {arr.shape}. "
-            "For predict_proba output pass the bona fide column only."
-        )
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        where = np.flatnonzero(bad)
-        raise ValueError(
-            f"{name} contains {bad.sum()} NaN or infinite value(s), e.g. "
-            f"{arr[where[:3]].tolist()} at positions {where[:3].tolist()}. "
-            "Remove those trials or fix the model producing them."
-        )
-    return arr
-
-
-def _split_scores(y_true, scores, pos_label) -> tuple[np.ndarray, np.ndarray]:
-    """Split ``scores`` into (bona fide, spoof) arrays using ``y_true == pos_label``."""
-    y = np.asarray(y_true)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y_true must be 1-D; got shape {y.shape}.")
-    s = _as_scores(scores, "scores")
-    if y.shape[0] != s.shape[0]:
-        raise ValueError(
-            f"y_true has {y.shape[0]} labels but scores has {s.shape[0]} values; "
-            "pass one score per trial."
-        )
-    labels = np.unique(y).tolist()
-    if len(labels) < 2:
-        raise ValueError(
-            f"y_true holds a single class {labels!r}; the EER needs both bona fide "
-            f"(pos_label={pos_label!r}) and spoof trials."
-        )
-    if not any(label == pos_label for label in labels):
-        raise ValueError(
-            f"pos_label={pos_label!r} is not among the labels found in y_true: "
-            f"{labels!r}. Pass the bona fide label as pos_label "
-            f"(e.g. pos_label={labels[-1]!r})."
-        )
-    if len(labels) > 2:
-        raise ValueError(
-            f"y_true holds {len(labels)} labels {labels!r}; the EER needs exactly two "
-            f"(bona fide = pos_label={pos_label!r}, and spoof). Map attack IDs to one "
-            "spoof label, or use eer_by_attack for a per-attack breakdown."
-        )
-    is_bona = y == pos_label
-    return s[is_bona], s[~is_bona]
+# _as_scores and _split_scores live in _score_checks (shared with the private
+# metric modules) and are re-exported here for the code that imports them.
 
 
 # ------------------------------------------------------------- official algorithms
@@ -151,16 +122,7 @@ def compute_det_curve(
             f"Both score sets must be non-empty; got {tar.size} target and "
             f"{non.size} non-target scores."
         )
-    n_scores = tar.size + non.size
-    all_scores = np.concatenate([tar, non])
-    labels = np.concatenate([np.ones(tar.size), np.zeros(non.size)])
-    order = np.argsort(all_scores, kind="mergesort")
-    tar_sums = np.cumsum(labels[order])
-    non_sums = non.size - (np.arange(1, n_scores + 1) - tar_sums)
-    frr = np.concatenate([[0.0], tar_sums / tar.size])
-    far = np.concatenate([[1.0], non_sums / non.size])
-    thresholds = np.concatenate([[all_scores[order[0]] - 0.001], all_scores[order]])
-    return frr, far, thresholds
+    return _det_curve(tar, non)
 
 
 def compute_eer(
@@ -232,10 +194,26 @@ def eer_and_threshold(
     return compute_eer(tar, non)
 
 
-@validate_params(_EER_PARAMS, prefer_skip_nested_validation=True)
+@validate_params(
+    {
+        **_EER_PARAMS,
+        "confidence_level": [Real, None],
+        "groups": ["array-like", None],
+        "n_bootstrap": [Integral],
+        "random_state": ["random_state", np.random.Generator],
+    },
+    prefer_skip_nested_validation=True,
+)
 def eer_score(
-    y_true: npt.ArrayLike, scores: npt.ArrayLike, *, pos_label: str | int = "bonafide"
-) -> float:
+    y_true: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    *,
+    pos_label: str | int = "bonafide",
+    confidence_level: float | None = None,
+    groups: npt.ArrayLike | None = None,
+    n_bootstrap: int = 1000,
+    random_state: int | np.random.Generator | np.random.RandomState | None = 0,
+) -> float | tuple[float, float, float]:
     """Equal error rate (EER) of a spoofing countermeasure, official ASVspoof algorithm.
 
     Lower is better; 0 is perfect separation, 1 means fully inverted scores.
@@ -248,16 +226,28 @@ def eer_score(
         Scores; higher means more bona fide (e.g. ``decision_function``).
     pos_label : str or int, default="bonafide"
         The bona fide label in ``y_true``; use e.g. ``pos_label=1`` for 0/1 labels.
+    confidence_level : float or None, default=None
+        If given (e.g. 0.95), also return a percentile-bootstrap confidence
+        interval of the EER; see :func:`eer_confidence_interval`.
+    groups : array-like of shape (n_samples,), default=None
+        Only with ``confidence_level``: resample whole groups (e.g. speakers)
+        instead of single trials.
+    n_bootstrap : int, default=1000
+        Only with ``confidence_level``: number of bootstrap resamples.
+    random_state : int, None, numpy Generator or RandomState, default=0
+        Only with ``confidence_level``: seed of the resampling.
 
     Returns
     -------
-    float
-        The EER as a fraction in ``[0, 1]`` (multiply by 100 for a percentage).
+    float or tuple of float
+        The EER as a fraction in ``[0, 1]`` (multiply by 100 for a percentage);
+        with ``confidence_level``, the tuple ``(eer, low, high)``.
 
     See Also
     --------
     eer_threshold : The threshold at the EER point.
     eer_scorer : ``1 - EER`` as a scorer for model selection.
+    eer_confidence_interval : The bootstrap interval alone.
 
     Examples
     --------
@@ -266,8 +256,28 @@ def eer_score(
     0.5
     >>> eer_score([1, 0, 1, 0], [0.9, 0.2, 0.7, 0.1], pos_label=1)
     0.0
+    >>> y, s = [1, 1, 1, 0, 0, 0], [0.9, 0.8, 0.3, 0.1, 0.4, 0.2]
+    >>> eer_score(y, s, pos_label=1, confidence_level=0.9, n_bootstrap=100)
+    (0.333..., 0.0, 0.666...)
     """
-    return eer_and_threshold(y_true, scores, pos_label=pos_label)[0]
+    eer = eer_and_threshold(y_true, scores, pos_label=pos_label)[0]
+    if confidence_level is None:
+        if groups is not None:
+            raise ValueError(
+                "groups only matters for the bootstrap interval; pass "
+                "confidence_level (e.g. 0.95) too, or drop groups."
+            )
+        return eer
+    low, high = eer_confidence_interval(
+        y_true,
+        scores,
+        pos_label=pos_label,
+        groups=groups,
+        confidence_level=confidence_level,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+    )
+    return eer, low, high
 
 
 @validate_params(_EER_PARAMS, prefer_skip_nested_validation=True)
@@ -703,13 +713,15 @@ def _bonafide_scores(estimator, X, pos_label) -> tuple[np.ndarray, object]:
             raise ValueError(
                 "Cannot tell which class is bona fide: the estimator has no "
                 f"`pos_label` and classes_={classes!r} holds neither 'bonafide' nor "
-                "1. Use make_eer_scorer(pos_label=<bona fide label>)."
+                "1. Build the scorer with pos_label=<bona fide label> (e.g. "
+                "make_eer_scorer(pos_label=...))."
             )
     matches = [i for i, c in enumerate(classes) if c == pos]
     if len(matches) != 1:
         raise ValueError(
             f"pos_label={pos!r} is not one of the estimator's classes_ {classes!r}. "
-            "Use make_eer_scorer(pos_label=<bona fide label>)."
+            "Build the scorer with pos_label=<bona fide label> (e.g. "
+            "make_eer_scorer(pos_label=...))."
         )
     col = matches[0]
     if hasattr(estimator, "decision_function"):
@@ -791,4 +803,184 @@ eer_scorer = _EERScorer()
 Use as ``GridSearchCV(..., scoring=eer_scorer)``. The bona fide class is the
 estimator's ``pos_label`` attribute, else ``"bonafide"`` or ``1`` in ``classes_``.
 See :func:`make_eer_scorer` for how the scores are oriented.
+"""
+
+
+class _MinDCFScorer:
+    """Callable ``scorer(estimator, X, y) -> -min_dcf`` (higher is better)."""
+
+    def __init__(self, pos_label=None, p_spoof=0.05, c_miss=1.0, c_fa=10.0):
+        self.pos_label = pos_label
+        self.p_spoof = p_spoof
+        self.c_miss = c_miss
+        self.c_fa = c_fa
+
+    def __call__(self, estimator, X, y_true, sample_weight=None) -> float:
+        if sample_weight is not None:
+            raise ValueError(
+                "min_dcf_scorer does not support sample_weight; the ASVspoof DCF "
+                "weights every trial equally. Pass sample_weight=None."
+            )
+        scores, pos = _bonafide_scores(estimator, X, self.pos_label)
+        return -min_dcf(
+            y_true,
+            scores,
+            pos_label=pos,
+            p_spoof=self.p_spoof,
+            c_miss=self.c_miss,
+            c_fa=self.c_fa,
+        )
+
+    def __repr__(self) -> str:
+        defaults = {"pos_label": None, "p_spoof": 0.05, "c_miss": 1.0, "c_fa": 10.0}
+        changed = {
+            k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v
+        }
+        if not changed:
+            return "min_dcf_scorer"
+        args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"make_min_dcf_scorer({args})"
+
+
+@validate_params(
+    {
+        "pos_label": [str, Real, None],
+        "p_spoof": [Real],
+        "c_miss": [Real],
+        "c_fa": [Real],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_min_dcf_scorer(
+    *,
+    pos_label: str | int | None = None,
+    p_spoof: float = 0.05,
+    c_miss: float = 1.0,
+    c_fa: float = 10.0,
+) -> _MinDCFScorer:
+    """Build a scorer returning ``-min_dcf`` (higher is better) for model search.
+
+    The sign is flipped because scikit-learn and Optuna maximise scores: the
+    best model has the largest ``-min_dcf``, i.e. the smallest min DCF; report
+    ``-search.best_score_`` as the min DCF. Scores are taken from the estimator
+    exactly as for :func:`make_eer_scorer` (``decision_function``, else the bona
+    fide column of ``predict_proba``); min DCF ignores their scale.
+
+    Parameters
+    ----------
+    pos_label : str, int or None, default=None
+        The bona fide class. ``None`` uses the estimator's ``pos_label`` attribute
+        if it has one, else ``"bonafide"`` or ``1`` if in ``classes_``.
+    p_spoof : float, default=0.05
+        Prior probability of a spoof, strictly between 0 and 1.
+    c_miss : float, default=1.0
+        Cost of rejecting a bona fide trial (> 0).
+    c_fa : float, default=10.0
+        Cost of accepting a spoof trial (> 0).
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y)`` returning ``-min_dcf``; picklable.
+
+    See Also
+    --------
+    min_dcf : The metric itself.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ssastcl.metrics import make_min_dcf_scorer
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], ["spoof", "spoof", "real", "real"]
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> make_min_dcf_scorer(pos_label="real")(clf, X, y)
+    -0.0
+    """
+    _check_prior(p_spoof, "p_spoof")
+    _check_cost(c_miss, "c_miss")
+    _check_cost(c_fa, "c_fa")
+    return _MinDCFScorer(pos_label=pos_label, p_spoof=p_spoof, c_miss=c_miss, c_fa=c_fa)
+
+
+class _CllrScorer:
+    """Callable ``scorer(estimator, X, y) -> -cllr`` (higher is better)."""
+
+    def __init__(self, pos_label=None):
+        self.pos_label = pos_label
+
+    def __call__(self, estimator, X, y_true, sample_weight=None) -> float:
+        if sample_weight is not None:
+            raise ValueError(
+                "cllr_scorer does not support sample_weight; Cllr weights the two "
+                "classes equally. Pass sample_weight=None."
+            )
+        if not hasattr(estimator, "decision_function"):
+            raise TypeError(
+                f"{type(estimator).__name__} has no decision_function; cllr_scorer "
+                "needs natural-log LLRs from decision_function, not probabilities. "
+                "Calibrate the scores to LLRs first, or use min_dcf_scorer."
+            )
+        llrs, pos = _bonafide_scores(estimator, X, self.pos_label)
+        return -cllr(y_true, llrs, pos_label=pos)
+
+    def __repr__(self) -> str:
+        if self.pos_label is None:
+            return "cllr_scorer"
+        return f"make_cllr_scorer(pos_label={self.pos_label!r})"
+
+
+@validate_params({"pos_label": [str, Real, None]}, prefer_skip_nested_validation=True)
+def make_cllr_scorer(*, pos_label: str | int | None = None) -> _CllrScorer:
+    """Build a scorer returning ``-cllr`` in bits (higher is better) for model search.
+
+    The sign is flipped because scikit-learn and Optuna maximise scores; report
+    ``-search.best_score_`` as Cllr. The estimator's ``decision_function`` output,
+    oriented toward bona fide as in :func:`make_eer_scorer`, is taken **as is**
+    as natural-log LLRs ``log p(x|bona fide) / p(x|spoof)``; no calibration is
+    applied, so the scorer rewards calibrated models. For a scikit-learn
+    classifier such as :class:`~sklearn.linear_model.LogisticRegression` the
+    decision function is the posterior log-odds, which equals the LLR only when
+    the training classes were balanced. Estimators without
+    ``decision_function`` raise a TypeError.
+
+    Parameters
+    ----------
+    pos_label : str, int or None, default=None
+        The bona fide class. ``None`` uses the estimator's ``pos_label`` attribute
+        if it has one, else ``"bonafide"`` or ``1`` if in ``classes_``.
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y)`` returning ``-cllr``; picklable.
+
+    See Also
+    --------
+    cllr : The metric itself.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ssastcl.metrics import make_cllr_scorer
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], ["spoof", "spoof", "real", "real"]
+    >>> clf = LogisticRegression(C=100.0).fit(X, y)
+    >>> score = make_cllr_scorer(pos_label="real")(clf, X, y)
+    >>> bool(-1.0 < score < 0.0)
+    True
+    """
+    return _CllrScorer(pos_label=pos_label)
+
+
+min_dcf_scorer = _MinDCFScorer()
+"""Scorer returning ``-min_dcf`` (higher is better) at the ASVspoof 5 cost model.
+
+Use as ``GridSearchCV(..., scoring=min_dcf_scorer)``; ``-best_score_`` is the min
+DCF. Defaults: ``p_spoof=0.05, c_miss=1, c_fa=10``; see :func:`make_min_dcf_scorer`.
+"""
+
+cllr_scorer = _CllrScorer()
+"""Scorer returning ``-cllr`` in bits (higher is better).
+
+``decision_function`` output is taken as natural-log LLRs; see
+:func:`make_cllr_scorer`. ``-best_score_`` is the Cllr.
 """

@@ -244,7 +244,7 @@ def evaluate_scores(
             n_bonafide  n_spoof       eer
     attack
     A01              3        2  0.000000
-    A02              3        1  0.333333
+    A02              3        1  0.166667
     """
     y = np.asarray(y_true)
     _split_scores(y, scores, pos_label)  # runs every label and score check
