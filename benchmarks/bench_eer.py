@@ -22,12 +22,22 @@ The neural defaults (frame encoder ``kernel_size=(128, 2)``, ``embed_dim=64``,
 600 pairs, standardised embeddings, 60 head epochs of batch 32) were chosen on dev only
 with ``benchmarks/tune_dev.py``; see ``results/tune_dev_*.md``.
 
-Classic baselines:
+Classic countermeasures (the library's estimators, ``sklearn_ssastcl.classic``):
 
-- ``lfcc_gmm``: the classic ASVspoof baseline: 20 LFCCs + deltas + double deltas, one
-  diagonal GaussianMixture per class, score = mean log-likelihood ratio;
+- ``lfcc_gmm``: ``LFCCGMMClassifier``, the ASVspoof 2019 baseline: 20 LFCCs + deltas +
+  double deltas, one diagonal GaussianMixture per class, score = mean log-likelihood
+  ratio;
+- ``spectral_lr``: ``SpectralStatsClassifier``, mean and standard deviation over time of
+  the 257-bin log power spectrum, standardised, logistic regression (library defaults);
 - ``logmel_lr``: mean and standard deviation of the log-mel bands over time,
   standardised, logistic regression.
+
+Every system scores dev and eval. Scores are reported raw (EER, minDCF) and
+calibrated on dev with ``ScoreCalibrator`` (actDCF and Cllr of the eval LLRs: how well
+a calibration fitted on dev transfers to eval). Unless ``--no-fusion``, a fused system
+(``ScoreFusion``) is built per seed: members chosen on dev only by greedy forward
+selection on the out-of-fold dev EER (5-fold, stop below a 0.5-point gain), weights
+fitted on all of dev (see ``select_members``).
 
 Command that produced the committed results (about 40-60 minutes on 2 CPU cores)::
 
@@ -57,7 +67,7 @@ DEFAULT_CHECKPOINT = (
     REPO / "benchmarks" / "results" / "ssast_tiny_patch_spoofcorpus.pth"
 )
 NEURAL = ("ssastcl", "ssastcl_no_ca", "ssastcl_no_aug", "ce")
-BASELINES = ("lfcc_gmm", "logmel_lr")
+BASELINES = ("lfcc_gmm", "spectral_lr", "logmel_lr")
 SEEN = ("A01", "A02", "A03", "A04")
 UNSEEN = ("A05", "A06")
 
@@ -147,46 +157,23 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     )
 
 
-def lfcc_features(waveforms: list[np.ndarray]) -> list[np.ndarray]:
-    """20 LFCCs with deltas and double deltas, per frame (the ASVspoof B2 front end)."""
-    import torch
-    import torchaudio
+def run_lfcc_gmm(data: dict, seed: int, args: argparse.Namespace) -> dict:
+    from sklearn_ssastcl.classic import LFCCGMMClassifier
 
-    lfcc = torchaudio.transforms.LFCC(
-        sample_rate=16000,
-        n_filter=20,
-        n_lfcc=20,
-        speckwargs={"n_fft": 512, "win_length": 320, "hop_length": 160},
-    )
-    feats = []
-    with torch.no_grad():
-        for wave in waveforms:
-            c = lfcc(torch.from_numpy(wave))  # (n_lfcc, frames)
-            d = torchaudio.functional.compute_deltas(c)
-            dd = torchaudio.functional.compute_deltas(d)
-            feats.append(torch.cat([c, d, dd]).T.numpy().astype(np.float64))
-    return feats
+    clf = LFCCGMMClassifier(n_components=args.gmm_components, random_state=seed)
+    clf.fit(data["train"]["waveforms"], data["train"]["labels"])
+    return {p: clf.decision_function(data[p]["waveforms"]) for p in ("dev", "eval")}
 
 
-def run_lfcc_gmm(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray:
-    from sklearn.mixture import GaussianMixture
+def run_spectral_lr(data: dict, seed: int, args: argparse.Namespace) -> dict:
+    from sklearn_ssastcl.classic import SpectralStatsClassifier
 
-    train = lfcc_features(data["train"]["waveforms"])
-    labels = data["train"]["labels"]
-    gmms = {}
-    for cls in ("bonafide", "spoof"):
-        frames = np.concatenate([f for f, y in zip(train, labels) if y == cls])
-        gmms[cls] = GaussianMixture(
-            n_components=args.gmm_components,
-            covariance_type="diag",
-            max_iter=100,
-            random_state=seed,
-        ).fit(frames)
-    test = lfcc_features(data["eval"]["waveforms"])
-    return np.array([gmms["bonafide"].score(f) - gmms["spoof"].score(f) for f in test])
+    clf = SpectralStatsClassifier(random_state=seed)
+    clf.fit(data["train"]["waveforms"], data["train"]["labels"])
+    return {p: clf.decision_function(data[p]["waveforms"]) for p in ("dev", "eval")}
 
 
-def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray:
+def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -202,10 +189,18 @@ def run_logmel_lr(data: dict, seed: int, args: argparse.Namespace) -> np.ndarray
 
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
     model.fit(stats(data["train"]["waveforms"]), data["train"]["labels"])
-    bona = list(model.classes_).index("bonafide")
-    return model.decision_function(stats(data["eval"]["waveforms"])) * (
-        1 if bona == 1 else -1
-    )
+    sign = 1 if list(model.classes_).index("bonafide") == 1 else -1
+    return {
+        p: sign * model.decision_function(stats(data[p]["waveforms"]))
+        for p in ("dev", "eval")
+    }
+
+
+CLASSIC_RUNNERS = {
+    "lfcc_gmm": run_lfcc_gmm,
+    "spectral_lr": run_spectral_lr,
+    "logmel_lr": run_logmel_lr,
+}
 
 
 def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
@@ -218,10 +213,10 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
         data = _subsample(data, args.quick_clips, seed)
     start = time.perf_counter()
     info = {}
-    if name == "lfcc_gmm":
-        scores = run_lfcc_gmm(data, seed, args)
-    elif name == "logmel_lr":
-        scores = run_logmel_lr(data, seed, args)
+    if name in CLASSIC_RUNNERS:
+        both = CLASSIC_RUNNERS[name](data, seed, args)
+        scores = both["eval"]
+        info["dev_scores"] = np.asarray(both["dev"], dtype=np.float64).tolist()
     else:
         clf = build_neural(name, seed, args)
         clf.fit(
@@ -235,6 +230,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
         fit_time = time.perf_counter() - start
         scores = clf.decision_function(data["eval"]["waveforms"])
         info = {"fit_seconds": fit_time, "params": _jsonable(clf.get_params())}
+        info["dev_scores"] = clf.decision_function(data["dev"]["waveforms"]).tolist()
     info["seconds"] = time.perf_counter() - start
     info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     info["scores"] = np.asarray(scores, dtype=np.float64).tolist()
@@ -261,9 +257,11 @@ def _jsonable(params: dict) -> dict:
     }
 
 
-def summarise(data_eval: dict, scores: np.ndarray) -> dict:
-    """EER overall, on seen and unseen attacks, per attack and per codec."""
-    from sklearn_ssastcl.metrics import eer_score
+def summarise(data_eval: dict, scores: np.ndarray, dev=None) -> dict:
+    """EER overall, on seen and unseen attacks, per attack and per codec; minDCF; and,
+    with ``dev = (dev_labels, dev_scores)``, actDCF and Cllr calibrated on dev."""
+    from sklearn_ssastcl.calibration import ScoreCalibrator
+    from sklearn_ssastcl.metrics import act_dcf, cllr, eer_score, min_dcf
 
     y, attacks, codecs = data_eval["labels"], data_eval["attacks"], data_eval["codecs"]
     bona = y == "bonafide"
@@ -278,9 +276,14 @@ def summarise(data_eval: dict, scores: np.ndarray) -> dict:
         "eer": float(eer_score(y, scores)),
         "eer_seen": eer_on(np.isin(attacks, SEEN)),
         "eer_unseen": eer_on(np.isin(attacks, UNSEEN)),
+        "min_dcf": float(min_dcf(y, scores)),
         "per_attack": {a: eer_on(attacks == a) for a in sorted(set(attacks[~bona]))},
         "per_codec": {},
     }
+    if dev is not None:
+        llr = ScoreCalibrator().fit(dev[1], dev[0]).decision_function(scores)
+        result["act_dcf"] = float(act_dcf(y, llr))
+        result["cllr"] = float(cllr(y, llr))
     for codec in sorted(set(codecs)):
         keep = codecs == codec
         if len(set(y[keep])) == 2:
@@ -288,25 +291,103 @@ def summarise(data_eval: dict, scores: np.ndarray) -> dict:
     return result
 
 
+def select_members(dev_scores: dict, y_dev: np.ndarray, min_gain: float = 0.005):
+    """Greedy forward selection of fusion members on dev (the pre-registered rule).
+
+    Start from the system with the lowest dev EER; add the system that lowers the
+    out-of-fold dev EER of the fused LLRs most (5-fold StratifiedKFold, shuffled,
+    random_state=0; ``ScoreFusion`` defaults); stop when no system lowers it by at
+    least ``min_gain``. Returns the members and the trace of (members, OOF EER).
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from sklearn_ssastcl.fusion import ScoreFusion
+    from sklearn_ssastcl.metrics import eer_score
+
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+
+    def oof_eer(members):
+        S = np.column_stack([dev_scores[m] for m in members])
+        # cross_val_predict label-encodes y: give it 1 = bona fide already.
+        is_bona = (np.asarray(y_dev) == "bonafide").astype(int)
+        llr = cross_val_predict(
+            ScoreFusion(pos_label=1), S, is_bona, cv=cv, method="decision_function"
+        )
+        return float(eer_score(y_dev, llr))
+
+    names = sorted(dev_scores)
+    first = min(names, key=lambda m: eer_score(y_dev, np.asarray(dev_scores[m])))
+    members, best = [first], oof_eer([first])
+    trace = [(list(members), best)]
+    while len(members) < len(names):
+        trials = {m: oof_eer(members + [m]) for m in names if m not in members}
+        pick = min(trials, key=trials.get)
+        if best - trials[pick] < min_gain:
+            break
+        members.append(pick)
+        best = trials[pick]
+        trace.append((list(members), best))
+    return members, trace
+
+
+def fuse_seed(raw_dev: dict, raw_eval: dict, y_dev, seed) -> dict:
+    """Choose members on dev, fit the fusion on dev, return eval LLRs and the choice."""
+    from sklearn_ssastcl.fusion import ScoreFusion
+
+    dev = {name: np.asarray(runs[seed]) for name, runs in raw_dev.items()}
+    members, trace = select_members(dev, y_dev)
+    fusion = ScoreFusion().fit(np.column_stack([dev[m] for m in members]), y_dev)
+    S_eval = np.column_stack([np.asarray(raw_eval[m][seed]) for m in members])
+    S_dev = np.column_stack([dev[m] for m in members])
+    return {
+        "members": members,
+        "weights": fusion.coef_.tolist(),
+        "intercept": float(fusion.intercept_),
+        "trace": trace,
+        "eval_llr": fusion.decision_function(S_eval),
+        "dev_llr": fusion.decision_function(S_dev),
+    }
+
+
 def markdown_table(summary: dict) -> str:
-    """Mean and spread over seeds, one row per system, in percent."""
+    """Mean and spread over seeds, one row per system, rates in percent."""
     lines = [
-        "| system | EER all | EER seen (A01-A04) | EER unseen (A05-A06) "
-        "| train time (s) | peak RSS (MB) | seeds |",
-        "|---|---|---|---|---|---|---|",
+        "| system | EER all | EER seen (A01-A04) | EER unseen (A05-A06) | minDCF "
+        "| actDCF (cal. on dev) | Cllr (cal. on dev) | train time (s) "
+        "| peak RSS (MB) | seeds |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, runs in summary.items():
 
-        def cell(key):
-            vals = np.array([r[key] for r in runs if r[key] is not None]) * 100
-            return f"{vals.mean():.2f} ± {vals.std(ddof=1) if len(vals) > 1 else 0:.2f}"
+        def cell(key, scale=100, fmt=".2f"):
+            vals = [r.get(key) for r in runs]
+            vals = np.array([v for v in vals if v is not None], dtype=float) * scale
+            if not len(vals):
+                return "-"
+            spread = vals.std(ddof=1) if len(vals) > 1 else 0
+            return f"{vals.mean():{fmt}} ± {spread:{fmt}}"
 
-        secs = np.mean([r["seconds"] for r in runs])
-        rss = np.max([r["peak_rss_mb"] for r in runs])
+        secs = [r["seconds"] for r in runs if r.get("seconds") is not None]
+        rss = [r["peak_rss_mb"] for r in runs if r.get("peak_rss_mb") is not None]
         lines.append(
             f"| {name} | {cell('eer')} | {cell('eer_seen')} | {cell('eer_unseen')} "
-            f"| {secs:.0f} | {rss:.0f} | {len(runs)} |"
+            f"| {cell('min_dcf', 1, '.3f')} | {cell('act_dcf', 1, '.3f')} "
+            f"| {cell('cllr', 1, '.3f')} "
+            f"| {f'{np.mean(secs):.0f}' if secs else '-'} "
+            f"| {f'{np.max(rss):.0f}' if rss else '-'} | {len(runs)} |"
         )
+    return "\n".join(lines)
+
+
+def fusion_table(fusions: dict) -> str:
+    lines = [
+        "| seed | members (chosen on dev) | weights | OOF dev EER trace (%) |",
+        "|---|---|---|---|",
+    ]
+    for seed, f in fusions.items():
+        trace = " -> ".join(f"{100 * e:.2f}" for _, e in f["trace"])
+        weights = ", ".join(f"{w:.3g}" for w in f["weights"])
+        lines.append(f"| {seed} | {' + '.join(f['members'])} | {weights} | {trace} |")
     return "\n".join(lines)
 
 
@@ -349,6 +430,23 @@ def plot_det(data_eval: dict, first_scores: dict, path: Path) -> None:
         plot_det_curve(data_eval["labels"], np.asarray(scores), ax=ax, label=name)
     ax.set_title("spoofcorpus-dev eval (not ASVspoof), first seed")
     ax.legend(loc="upper right", fontsize=8)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_bayes(data_eval: dict, first_llrs: dict, path: Path) -> None:
+    """Bayes error plot of the eval LLRs (calibrated on dev), first seed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_ssastcl.plotting import plot_bayes_error
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for name, llr in first_llrs.items():
+        plot_bayes_error(data_eval["labels"], llr, ax=ax, label=name)
+    ax.set_title("eval LLRs calibrated on dev (not ASVspoof), first seed")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
@@ -441,6 +539,17 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument(
+        "--no-fusion",
+        action="store_true",
+        help="do not build the fused system (default: fuse, members chosen on dev)",
+    )
+    parser.add_argument(
+        "--scores-from",
+        type=Path,
+        help="take the dev and eval scores of systems found in this earlier "
+        "results JSON instead of retraining them (the report says so)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="torch threads per run (default 1)"
     )
     parser.add_argument(
@@ -460,36 +569,78 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     from sklearn_ssastcl._utils import machine_info
+    from sklearn_ssastcl.calibration import ScoreCalibrator
 
     data = load_corpus(args.corpus)
+    reused = _reused_scores(args)
     ctx = mp.get_context("spawn")
-    summary, first_scores, raw = {}, {}, {}
-    tasks = [(name, seed) for name in args.systems for seed in args.seeds]
+    summary, first_scores, raw, raw_dev, infos = {}, {}, {}, {}, {}
+    tasks = [
+        (name, seed)
+        for name in args.systems
+        for seed in args.seeds
+        if (name, seed) not in reused
+    ]
     # A fresh process per run (maxtasksperchild=1), so its peak RSS is that run's.
     with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:
         pending = {t: pool.apply_async(run_one, (*t, args)) for t in tasks}
-        for name, seed in tasks:
-            info = pending[name, seed].get()
-            eval_part = (
-                data["eval"]
-                if not args.quick
-                else _subsample(data, args.quick_clips, seed)["eval"]
-            )
-            assert list(eval_part["ids"]) == info["eval_ids"]
-            scores = np.array(info["scores"])
-            result = summarise(eval_part, scores)
-            result.update(
-                seconds=info["seconds"], peak_rss_mb=info["peak_rss_mb"], seed=seed
-            )
-            summary.setdefault(name, []).append(result)
-            raw.setdefault(name, {})[seed] = info["scores"]
+        for name in args.systems:
+            for seed in args.seeds:
+                if (name, seed) in reused:
+                    info = reused[name, seed]
+                else:
+                    info = pending[name, seed].get()
+                infos[name, seed] = info
+                print(f"{name:15s} seed {seed}: {_done(info)}", flush=True)
+
+    def eval_part(seed):
+        if not args.quick:
+            return data["eval"], data["dev"]
+        sub = _subsample(data, args.quick_clips, seed)
+        return sub["eval"], sub["dev"]
+
+    first_llrs = {}
+    for (name, seed), info in infos.items():
+        part, dev_part = eval_part(seed)
+        assert list(part["ids"]) == info["eval_ids"]
+        scores = np.array(info["scores"])
+        dev = (dev_part["labels"], np.array(info["dev_scores"]))
+        result = summarise(part, scores, dev)
+        result.update(
+            seconds=info.get("seconds"), peak_rss_mb=info.get("peak_rss_mb"), seed=seed
+        )
+        summary.setdefault(name, []).append(result)
+        raw.setdefault(name, {})[seed] = info["scores"]
+        raw_dev.setdefault(name, {})[seed] = info["dev_scores"]
+        if seed == args.seeds[0]:
+            first_scores[name] = scores
+            cal = ScoreCalibrator().fit(dev[1], dev[0])
+            first_llrs[name] = cal.decision_function(scores)
+
+    fusions = {}
+    if not args.no_fusion and len(args.systems) > 1:
+        for seed in args.seeds:
+            part, dev_part = eval_part(seed)
+            fused = fuse_seed(raw_dev, raw, dev_part["labels"], seed)
+            result = summarise(part, fused["eval_llr"])
+            # the fused scores are LLRs already (fitted on dev): no recalibration
+            from sklearn_ssastcl.metrics import act_dcf, cllr
+
+            result["act_dcf"] = float(act_dcf(part["labels"], fused["eval_llr"]))
+            result["cllr"] = float(cllr(part["labels"], fused["eval_llr"]))
+            result.update(seconds=None, peak_rss_mb=None, seed=seed)
+            summary.setdefault("fusion", []).append(result)
+            raw.setdefault("fusion", {})[seed] = fused["eval_llr"].tolist()
+            raw_dev.setdefault("fusion", {})[seed] = fused["dev_llr"].tolist()
+            fusions[seed] = {k: v for k, v in fused.items() if not k.endswith("_llr")}
             if seed == args.seeds[0]:
-                first_scores[name] = scores
+                first_scores["fusion"] = fused["eval_llr"]
+                first_llrs["fusion"] = fused["eval_llr"]
+            r = result
             print(
-                f"{name:15s} seed {seed}: EER {100 * result['eer']:.2f} %  "
-                f"seen {100 * (result['eer_seen'] or 0):.2f} %  "
-                f"unseen {100 * (result['eer_unseen'] or 0):.2f} %  "
-                f"({info['seconds']:.0f} s, {info['peak_rss_mb']:.0f} MB)",
+                f"fusion          seed {seed}: {' + '.join(fused['members'])}: EER "
+                f"{100 * r['eer']:.2f} %  unseen {100 * r['eer_unseen']:.2f} %  "
+                f"minDCF {r['min_dcf']:.3f}  actDCF {r['act_dcf']:.3f}",
                 flush=True,
             )
 
@@ -499,35 +650,99 @@ def main(argv=None) -> int:
         "benchmark": "bench_eer",
         "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
         "machine": machine_info(),
+        "commit": _commit(),
         "params": {
             k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
         },
         "note": "spoofcorpus-dev (train -> select on dev -> eval); not ASVspoof",
         "results": summary,
+        "fusion": fusions,
         "scores": raw,
+        "dev_scores": raw_dev,
     }
     json_path = args.out / f"eer_{tag}_{stamp}.json"
     json_path.write_text(json.dumps(record, indent=1))
+    reuse_note = (
+        f"Scores of {sorted({n for n, _ in reused})} reused from {args.scores_from} "
+        "(not retrained).\n"
+        if reused
+        else ""
+    )
     md = (
         f"Machine: {record['machine']['processor']}, {record['machine']['platform']}, "
         f"torch {record['machine']['torch']}, {args.jobs} runs in parallel with "
-        f"{args.threads} torch thread(s) each.\n"
-        f"Command: `{record['command']}`\n\nEER in % on eval, mean ± std over seeds "
-        f"{args.seeds}:\n\n{markdown_table(summary)}\n\n"
+        f"{args.threads} torch thread(s) each. Commit: {record['commit']}.\n"
+        f"Command: `{record['command']}`\n{reuse_note}\nEER in % on eval, mean ± std "
+        f"over seeds {args.seeds}; minDCF on raw scores (Pspoof 0.05, Cmiss 1, "
+        "Cfa 10); "
+        "actDCF and Cllr (bits) of the eval scores calibrated on dev:\n\n"
+        f"{markdown_table(summary)}\n\n"
+    )
+    if fusions:
+        md += (
+            f"Fusion members and weights, chosen on dev:\n\n{fusion_table(fusions)}\n\n"
+        )
+    md += (
         f"Per attack (mean over seeds, %):\n\n{per_attack_table(summary)}\n\n"
         f"Per codec (mean over seeds, %):\n\n{per_codec_table(summary)}\n"
     )
     (args.out / f"eer_{tag}_{stamp}.md").write_text(md)
-    plot_det(
-        data["eval"]
-        if not args.quick
-        else _subsample(data, args.quick_clips, args.seeds[0])["eval"],
-        first_scores,
-        args.out / f"eer_{tag}_det.png",
-    )
+    first_eval = eval_part(args.seeds[0])[0]
+    plot_det(first_eval, first_scores, args.out / f"eer_{tag}_det.png")
+    plot_bayes(first_eval, first_llrs, args.out / f"eer_{tag}_bayes.png")
     print(md)
     print(f"Results written to {json_path}")
     return 0
+
+
+def _done(info: dict) -> str:
+    if info.get("reused"):
+        return f"scores reused from {info['reused']}"
+    return f"{info['seconds']:.0f} s, {info['peak_rss_mb']:.0f} MB"
+
+
+def _commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _reused_scores(args) -> dict:
+    """Runs taken from an earlier results file (``--scores-from``), by (name, seed)."""
+    if args.scores_from is None:
+        return {}
+    record = json.loads(Path(args.scores_from).read_text())
+    ids = list(load_corpus_ids(args.corpus))
+    out = {}
+    for name, runs in record.get("scores", {}).items():
+        if name == "fusion" or name not in args.systems:
+            continue
+        for seed, scores in runs.items():
+            dev = record.get("dev_scores", {}).get(name, {}).get(seed)
+            if dev is None or int(seed) not in args.seeds:
+                continue
+            out[name, int(seed)] = {
+                "scores": scores,
+                "dev_scores": dev,
+                "eval_ids": ids,
+                "reused": str(args.scores_from),
+            }
+    return out
+
+
+def load_corpus_ids(root: Path) -> np.ndarray:
+    from sklearn_ssastcl.datasets import load_asvspoof
+
+    return load_asvspoof(Path(root), part="eval")["utterance_id"].to_numpy()
 
 
 if __name__ == "__main__":
