@@ -10,7 +10,11 @@ import importlib
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
+    "LFCCGMMClassifier": "sklearn_ssastcl.classic",
     "LogMel": "sklearn_ssastcl._logmel",
+    "ScoreCalibrator": "sklearn_ssastcl.calibration",
+    "ScoreFusion": "sklearn_ssastcl.fusion",
+    "SpectralStatsClassifier": "sklearn_ssastcl.classic",
     "SSASTCLClassifier": "sklearn_ssastcl._classifier",
     "SSASTPretrainer": "sklearn_ssastcl._pretrainer",
     "show_versions": "sklearn_ssastcl._utils",
