@@ -1,4 +1,4 @@
-"""DET curves and score histograms for spoof detectors (matplotlib, imported lazily).
+"""DET curves, score histograms and Bayes error plots (matplotlib, imported lazily).
 
 Importing this module does not import matplotlib; each function imports it when
 called. Bona fide is ``pos_label`` and a higher score means more bona fide.

@@ -123,3 +123,27 @@ def test_det_range_stays_wide_for_later_curves():
     plot_det_curve(y, good, ax=ax)
     assert ax.get_xlim()[1] == pytest.approx(norm.ppf(0.9995))
     plt.close(fig)
+
+
+def test_bayes_error_plot_draws_the_metric_curves():
+    import matplotlib.pyplot as plt
+
+    from sklearn_ssastcl.metrics import bayes_error_rates
+    from sklearn_ssastcl.plotting import plot_bayes_error
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["bonafide", "spoof"], 50)
+    llr = np.r_[rng.normal(1, 1, 50), rng.normal(-1, 1, 50)] + 0.5
+    x = np.linspace(-4, 4, 17)
+    fig, ax = plt.subplots()
+    plot_bayes_error(y, llr, prior_log_odds=x, ax=ax, label="sys")
+    actual, minimum = bayes_error_rates(y, llr, x)
+    lines = {line.get_label(): line for line in ax.lines}
+    np.testing.assert_allclose(lines["sys: actual"].get_ydata(), actual)
+    np.testing.assert_allclose(lines["sys: minimum"].get_ydata(), minimum)
+    (op,) = [line for line in ax.lines if line.get_gid() == "operating_point"]
+    # ASVspoof 5 defaults: log(Cmiss (1 - Pspoof) / (Cfa Pspoof)) = log(0.95 / 0.5)
+    assert op.get_xdata()[0] == pytest.approx(np.log(0.95 / 0.5))
+    plot_bayes_error(y, llr - 0.5, prior_log_odds=x, ax=ax, label="other")
+    assert sum(line.get_gid() == "operating_point" for line in ax.lines) == 1
+    plt.close(fig)
