@@ -112,6 +112,8 @@ def _build_classifier(args: argparse.Namespace):
     params.update({k: v for k, v in overrides.items() if v is not None})
     if args.no_cross_attention:
         params["cross_attention"] = False
+    if args.calibrate:
+        params["calibrate"] = True
     if args.target_length is not None:
         frontend_params["target_length"] = args.target_length
     if params.get("pretrained"):
@@ -630,6 +632,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stage I: bona fide-spoof pairs within a speaker, same-class pairs "
         "across speakers",
+    )
+    train.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="calibrate on the dev set (or the validation split): the model then "
+        "scores natural-log likelihood ratios (evaluate them with --llr)",
     )
     train.add_argument("--device", help="cpu, cuda, cuda:N or auto (default cpu)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -89,7 +89,14 @@ def trained(corpus):
 def test_every_command_documents_its_options(capsys):
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"demo", "train", "score", "evaluate"}
+    assert set(sub.choices) == {
+        "demo",
+        "train",
+        "score",
+        "evaluate",
+        "calibrate",
+        "fuse",
+    }
     for name, subparser in sub.choices.items():
         text = subparser.format_help()
         for action in subparser._actions:
@@ -280,3 +287,24 @@ def test_speaker_pairs_pass_the_protocol_speakers_as_groups(corpus, monkeypatch)
     with pytest.raises(Stop):
         main([*args, "--out", str(corpus / "unused.joblib")])
     assert "groups" not in seen
+
+
+def test_train_calibrate_sets_the_parameter(corpus, monkeypatch):
+    from sklearn_ssastcl import SSASTCLClassifier
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(self, X, y, **params):
+        seen["calibrate"] = self.calibrate
+        raise Stop
+
+    monkeypatch.setattr(SSASTCLClassifier, "fit", fake_fit)
+    protocol, audio = _paths(corpus, "train")
+    args = ["train", "--protocol", str(protocol), "--audio-dir", str(audio)]
+    for extra, expected in ((["--calibrate"], True), ([], False)):
+        with pytest.raises(Stop):
+            main([*args, *extra, "--out", str(corpus / "unused.joblib")])
+        assert seen["calibrate"] is expected
