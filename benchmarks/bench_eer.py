@@ -599,6 +599,23 @@ def main(argv=None) -> int:
         sub = _subsample(data, args.quick_clips, seed)
         return sub["eval"], sub["dev"]
 
+    # Keep the runs even if what follows fails: reusable with --scores-from.
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    runs_path = args.out / f"eer_runs_{stamp}.json"
+    runs_path.write_text(
+        json.dumps(
+            {
+                "scores": {
+                    n: {s: i["scores"] for (m, s), i in infos.items() if m == n}
+                    for n in args.systems
+                },
+                "dev_scores": {
+                    n: {s: i["dev_scores"] for (m, s), i in infos.items() if m == n}
+                    for n in args.systems
+                },
+            }
+        )
+    )
     first_llrs = {}
     for (name, seed), info in infos.items():
         part, dev_part = eval_part(seed)
@@ -621,7 +638,8 @@ def main(argv=None) -> int:
     if not args.no_fusion and len(args.systems) > 1:
         for seed in args.seeds:
             part, dev_part = eval_part(seed)
-            fused = fuse_seed(raw_dev, raw, dev_part["labels"], seed)
+            candidates = {name: raw_dev[name] for name in args.systems}
+            fused = fuse_seed(candidates, raw, dev_part["labels"], seed)
             result = summarise(part, fused["eval_llr"])
             # the fused scores are LLRs already (fitted on dev): no recalibration
             from sklearn_ssastcl.metrics import act_dcf, cllr
@@ -644,7 +662,6 @@ def main(argv=None) -> int:
                 flush=True,
             )
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     tag = "quick" if args.quick else "full"
     record = {
         "benchmark": "bench_eer",
