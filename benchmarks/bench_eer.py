@@ -72,8 +72,12 @@ SEEN = ("A01", "A02", "A03", "A04")
 UNSEEN = ("A05", "A06")
 
 
-def load_corpus(root: Path) -> dict:
-    """Waveforms, labels, attacks (and eval codecs) of the three parts of the corpus."""
+def load_corpus(root: Path, codec_dev: bool = False) -> dict:
+    """Waveforms, labels, attacks (and eval codecs) of the three parts of the corpus.
+
+    ``codec_dev``: a seeded half of the dev clips through GSM, Opus, mu-law or a-law
+    (``tune_dev.codec_dev``, the library's ``Codec`` augmenter on dev audio only).
+    """
     from sklearn_ssastcl.datasets import load_asvspoof, load_audio, read_protocol
 
     parts = {}
@@ -86,6 +90,10 @@ def load_corpus(root: Path) -> dict:
             "speakers": frame["speaker"].to_numpy(),
             "ids": frame["utterance_id"].to_numpy(),
         }
+    if codec_dev:
+        from tune_dev import codec_dev as degrade
+
+        parts["dev"]["waveforms"] = degrade(parts["dev"]["waveforms"])
     key = read_protocol(root / "keys" / "LA" / "CM" / "trial_metadata.txt")
     codec = dict(zip(key["utterance_id"], key["codec"]))
     parts["eval"]["codecs"] = np.array(
@@ -208,7 +216,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
     import torch
 
     torch.set_num_threads(args.threads)
-    data = load_corpus(Path(args.corpus))
+    data = load_corpus(Path(args.corpus), codec_dev=getattr(args, "codec_dev", False))
     if args.quick:
         data = _subsample(data, args.quick_clips, seed)
     start = time.perf_counter()
@@ -539,6 +547,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--gmm-components", type=int, default=64)
     parser.add_argument(
+        "--codec-dev",
+        action="store_true",
+        help="dev (validation, calibration and fusion) with a seeded half of its "
+        "clips through GSM / Opus / G.711 codecs, like eval's channels",
+    )
+    parser.add_argument(
         "--no-fusion",
         action="store_true",
         help="do not build the fused system (default: fuse, members chosen on dev)",
@@ -571,7 +585,7 @@ def main(argv=None) -> int:
     from sklearn_ssastcl._utils import machine_info
     from sklearn_ssastcl.calibration import ScoreCalibrator
 
-    data = load_corpus(args.corpus)
+    data = load_corpus(args.corpus, codec_dev=args.codec_dev)
     reused = _reused_scores(args)
     ctx = mp.get_context("spawn")
     summary, first_scores, raw, raw_dev, infos = {}, {}, {}, {}, {}
