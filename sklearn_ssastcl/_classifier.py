@@ -182,7 +182,8 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         After training, fit a :class:`~sklearn_ssastcl.calibration.ScoreCalibrator`
         on the validation scores (``X_val``, else the ``validation_split``), so
         that :meth:`decision_function` returns natural-log likelihood ratios
-        (an increasing affine map of the raw score: the EER does not change) and
+        (an affine map of the raw score, increasing unless the validation
+        scores are inverted, which is warned about: the EER does not change) and
         :meth:`predict_proba` the posteriors at equal priors. The validation
         part also chose the best epoch, so hold out a further set to measure
         how well the calibration transfers. False keeps the raw score.

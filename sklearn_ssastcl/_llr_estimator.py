@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -153,6 +154,15 @@ class _LLRLinearModel(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_, self.n_iter_ = fit_prior_weighted_logreg(
             S, is_bona, prior=self.prior, C=self.C, max_iter=self.max_iter
         )
+        if self._max_columns == 1 and self.coef_[0] <= 0:
+            warnings.warn(
+                f"The calibration scale is {self.coef_[0]:.3g} <= 0: on these held-out "
+                "trials spoof scores higher than bona fide, so the LLRs reverse the "
+                "detector's ranking (its EER changes). Check the labels and "
+                "pos_label, or the detector itself.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     def decision_function(self, X) -> np.ndarray:

@@ -17,8 +17,10 @@ class ScoreCalibrator(_LLRLinearModel):
     affine map ``llr = a * score + b`` turns them into log-likelihood ratios
     ``log p(score | bona fide) / p(score | spoof)``, so that the Bayes threshold
     ``-log(prior odds)`` is the right one for any prior and costs (the ``act_dcf``
-    of :mod:`sklearn_ssastcl.metrics`). It is monotone: the EER and minDCF do not
-    change. ``a`` and ``b`` minimise the cross-entropy with the bona fide class
+    of :mod:`sklearn_ssastcl.metrics`). With a positive scale ``a`` it is
+    increasing, so the EER and minDCF do not change; a negative ``a`` (held-out
+    scores that rank spoof above bona fide) flips the ranking and is warned
+    about. ``a`` and ``b`` minimise the cross-entropy with the bona fide class
     weighted to the prior ``prior`` (0.5 minimises Cllr), as in FoCal / BOSARIS.
 
     Parameters

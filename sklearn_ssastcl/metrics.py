@@ -61,7 +61,7 @@ __all__ = [
     "t_eer",
 ]
 
-# ASVspoof priors and costs (METHOD.md §5.2); the same numbers in 2019 and 2021.
+# ASVspoof priors and costs (the official t-DCF scripts); the same in 2019 and 2021.
 _P_SPOOF = 0.05
 _P_TAR = (1 - _P_SPOOF) * 0.99
 _P_NON = (1 - _P_SPOOF) * 0.01
@@ -87,7 +87,7 @@ _ASV_RATE_NAMES = ("Pfa_asv", "Pmiss_asv", "Pmiss_spoof_asv", "Pfa_spoof_asv")
 def compute_det_curve(
     target_scores: npt.ArrayLike, nontarget_scores: npt.ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """DET curve of the official ASVspoof evaluation code (METHOD.md §5.1).
+    """DET curve of the official ASVspoof evaluation code (``compute_det_curve``).
 
     Scores are sorted with a stable sort, so tied target scores precede tied
     non-target scores and each sorted score is its own operating point.
@@ -402,8 +402,9 @@ def min_tdcf(
     """Minimum normalised tandem detection cost function (t-DCF), ASVspoof style.
 
     ``version="2021"`` is the revised t-DCF of ASVspoof 2021 LA (``tDCF_python_v2``);
-    ``version="2019"`` the legacy t-DCF of ASVspoof 2019 (METHOD.md §5.2). Priors:
-    Pspoof = 0.05, Ptar = 0.9405, Pnon = 0.0095; costs: miss 1, false alarm 10.
+    ``version="2019"`` the legacy t-DCF of ASVspoof 2019
+    (``evaluate_tDCF_asvspoof19``). Priors: Pspoof = 0.05, Ptar = 0.9405,
+    Pnon = 0.0095; costs: miss 1, false alarm 10.
 
     Parameters
     ----------

@@ -235,3 +235,10 @@ _XFAIL = {
 )
 def test_fusion_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_inverted_held_out_scores_warn():
+    s, y = _gaussian_scores(100, seed=12)
+    with pytest.warns(UserWarning, match="reverse the detector's ranking"):
+        cal = ScoreCalibrator().fit(-s, y)
+    assert cal.coef_[0] < 0
