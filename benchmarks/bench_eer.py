@@ -265,9 +265,12 @@ def _jsonable(params: dict) -> dict:
     }
 
 
-def summarise(data_eval: dict, scores: np.ndarray, dev=None) -> dict:
+def summarise(
+    data_eval: dict, scores: np.ndarray, dev=None, llrs_given: bool = False
+) -> dict:
     """EER overall, on seen and unseen attacks, per attack and per codec; minDCF; and,
-    with ``dev = (dev_labels, dev_scores)``, actDCF and Cllr calibrated on dev."""
+    with ``dev = (dev_labels, dev_scores)``, actDCF and Cllr calibrated on dev (or of
+    ``scores`` themselves when ``llrs_given``), overall and per codec."""
     from sklearn_ssastcl.calibration import ScoreCalibrator
     from sklearn_ssastcl.metrics import act_dcf, cllr, eer_score, min_dcf
 
@@ -288,14 +291,24 @@ def summarise(data_eval: dict, scores: np.ndarray, dev=None) -> dict:
         "per_attack": {a: eer_on(attacks == a) for a in sorted(set(attacks[~bona]))},
         "per_codec": {},
     }
+    llr = None
     if dev is not None:
         llr = ScoreCalibrator().fit(dev[1], dev[0]).decision_function(scores)
+    elif llrs_given:
+        llr = scores
+    if llr is not None:
         result["act_dcf"] = float(act_dcf(y, llr))
         result["cllr"] = float(cllr(y, llr))
+        result["per_codec_dcf"] = {}
     for codec in sorted(set(codecs)):
         keep = codecs == codec
         if len(set(y[keep])) == 2:
             result["per_codec"][codec] = float(eer_score(y[keep], scores[keep]))
+            if llr is not None:
+                result["per_codec_dcf"][codec] = [
+                    float(min_dcf(y[keep], scores[keep])),
+                    float(act_dcf(y[keep], llr[keep])),
+                ]
     return result
 
 
@@ -411,6 +424,24 @@ def per_attack_table(summary: dict) -> str:
             vals = [r["per_attack"].get(a) for r in runs]
             vals = np.array([v for v in vals if v is not None]) * 100
             cells.append(f"{vals.mean():.1f}" if len(vals) else "-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def calibration_table(summary: dict) -> str:
+    """actDCF / minDCF per codec, mean over seeds: how dev calibration transfers."""
+    codecs = sorted({c for runs in summary.values() for c in runs[0]["per_codec"]})
+    lines = [
+        "| system | " + " | ".join(codecs) + " |",
+        "|---" * (len(codecs) + 1) + "|",
+    ]
+    for name, runs in summary.items():
+        if "per_codec_dcf" not in runs[0]:
+            continue
+        cells = []
+        for c in codecs:
+            pairs = np.array([r["per_codec_dcf"][c] for r in runs])
+            cells.append(f"{pairs[:, 1].mean():.3f} / {pairs[:, 0].mean():.3f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -654,12 +685,8 @@ def main(argv=None) -> int:
             part, dev_part = eval_part(seed)
             candidates = {name: raw_dev[name] for name in args.systems}
             fused = fuse_seed(candidates, raw, dev_part["labels"], seed)
-            result = summarise(part, fused["eval_llr"])
             # the fused scores are LLRs already (fitted on dev): no recalibration
-            from sklearn_ssastcl.metrics import act_dcf, cllr
-
-            result["act_dcf"] = float(act_dcf(part["labels"], fused["eval_llr"]))
-            result["cllr"] = float(cllr(part["labels"], fused["eval_llr"]))
+            result = summarise(part, fused["eval_llr"], llrs_given=True)
             result.update(seconds=None, peak_rss_mb=None, seed=seed)
             summary.setdefault("fusion", []).append(result)
             raw.setdefault("fusion", {})[seed] = fused["eval_llr"].tolist()
@@ -715,7 +742,10 @@ def main(argv=None) -> int:
         )
     md += (
         f"Per attack (mean over seeds, %):\n\n{per_attack_table(summary)}\n\n"
-        f"Per codec (mean over seeds, %):\n\n{per_codec_table(summary)}\n"
+        f"Per codec (mean over seeds, %):\n\n{per_codec_table(summary)}\n\n"
+        "Calibration transfer per codec, actDCF / minDCF (mean over seeds; "
+        "calibrated on dev, fusion LLRs as fitted on dev):\n\n"
+        f"{calibration_table(summary)}\n"
     )
     (args.out / f"eer_{tag}_{stamp}.md").write_text(md)
     first_eval = eval_part(args.seeds[0])[0]
