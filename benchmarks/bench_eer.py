@@ -103,16 +103,15 @@ def load_corpus(root: Path, codec_dev: bool = False) -> dict:
 
 
 def build_neural(name: str, seed: int, args: argparse.Namespace):
-    """The SSAST-CL variants and the CE baseline, sharing one configuration."""
-    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+    """The SSAST-CL variants and the CE baseline: the "small" recipe with options."""
     from sklearn_ssastcl.augment import (
         Codec,
         Compose,
         FIRFilter,
         RawBoost,
-        SpecAugment,
         TelephoneChannel,
     )
+    from sklearn_ssastcl.recipe import make_recipe
 
     no_aug = name == "ssastcl_no_aug"
     steps = [FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]
@@ -120,29 +119,22 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         steps.insert(1, TelephoneChannel(p=args.telephone))
     if args.codec:
         steps.insert(1, Codec(p=args.codec))
-    augment = None if no_aug else Compose(steps)
-    spec_augment = None if no_aug else SpecAugment()
     pretrained = (
         args.pretrained if args.pretrained and Path(args.pretrained).is_file() else None
     )
     arch = (
-        {"model_size": "tiny"}
+        {"pretrained": pretrained}
         if pretrained
         else {
-            "model_size": None,
             "embed_dim": args.embed_dim,
             "depth": args.depth,
             "num_heads": args.num_heads,
             "kernel_size": tuple(args.kernel),
         }
     )
-    return SSASTCLClassifier(
-        frontend=LogMel(
-            target_length=args.target_length, pad_mode="repeat", f_max=args.f_max
-        ),
-        augment=augment,
-        spec_augment=spec_augment,
-        pretrained=pretrained,
+    return make_recipe(
+        augment="none" if no_aug else Compose(steps),
+        frontend={"target_length": args.target_length, "f_max": args.f_max},
         loss="ce" if name == "ce" else "contrastive",
         cross_attention=name != "ssastcl_no_ca",
         alpha=args.alpha,
@@ -153,9 +145,7 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
         head_batch_size=args.head_batch_size,
         pairs_per_epoch=args.pairs_per_epoch,
         lr=args.lr,
-        lr_schedule="cosine",
         warmup_epochs=args.warmup_epochs,
-        standardize_embeddings=True,
         head_views=0 if no_aug else args.head_views,
         pair_mix=tuple(args.pair_mix),
         patience=args.patience,
@@ -491,6 +481,9 @@ def plot_bayes(data_eval: dict, first_llrs: dict, path: Path) -> None:
 
 
 def main(argv=None) -> int:
+    from sklearn_ssastcl.recipe import PRESETS
+
+    SMALL = PRESETS["small"]["params"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument(
@@ -508,20 +501,28 @@ def main(argv=None) -> int:
         "architecture below (tune_dev.py: the pretrained tiny patch model was worse "
         "on dev)",
     )
-    parser.add_argument("--embed-dim", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=2)
-    parser.add_argument("--num-heads", type=int, default=1)
+    parser.add_argument("--embed-dim", type=int, default=SMALL["embed_dim"])
+    parser.add_argument("--depth", type=int, default=SMALL["depth"])
+    parser.add_argument("--num-heads", type=int, default=SMALL["num_heads"])
     parser.add_argument(
-        "--kernel", type=int, nargs=2, default=[128, 2], help="patch (freq, time)"
+        "--kernel",
+        type=int,
+        nargs=2,
+        default=list(SMALL["kernel_size"]),
+        help="patch (freq, time)",
     )
-    parser.add_argument("--target-length", type=int, default=300)
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--pairs-per-epoch", type=int, default=600)
-    parser.add_argument("--head-epochs", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--head-batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--warmup-epochs", type=float, default=1.0)
+    parser.add_argument(
+        "--target-length",
+        type=int,
+        default=PRESETS["small"]["frontend"]["target_length"],
+    )
+    parser.add_argument("--epochs", type=int, default=SMALL["max_epochs"])
+    parser.add_argument("--pairs-per-epoch", type=int, default=SMALL["pairs_per_epoch"])
+    parser.add_argument("--head-epochs", type=int, default=SMALL["head_epochs"])
+    parser.add_argument("--batch-size", type=int, default=SMALL["batch_size"])
+    parser.add_argument("--head-batch-size", type=int, default=SMALL["head_batch_size"])
+    parser.add_argument("--lr", type=float, default=SMALL["lr"])
+    parser.add_argument("--warmup-epochs", type=float, default=SMALL["warmup_epochs"])
     parser.add_argument("--patience", type=int, default=None)
     parser.add_argument(
         "--telephone",

@@ -12,33 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sklearn_ssastcl.recipe import AUGMENTATIONS
+
 AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg", ".mp3")
-
-#: The recommended small CPU recipe: the configuration chosen on the dev part of
-#: spoofcorpus-dev by benchmarks/tune_dev.py (ours; see benchmarks/results). Every
-#: key is a ``SSASTCLClassifier`` parameter; a JSON config file or options override.
-RECIPE = {
-    "model_size": None,
-    "embed_dim": 64,
-    "depth": 2,
-    "num_heads": 1,
-    "kernel_size": [128, 2],
-    "loss": "contrastive",
-    "cross_attention": True,
-    "alpha": 1.0,
-    "margin": 1.0,
-    "max_epochs": 6,
-    "pairs_per_epoch": 600,
-    "head_epochs": 60,
-    "head_batch_size": 32,
-    "batch_size": 16,
-    "lr": 1e-3,
-    "lr_schedule": "cosine",
-    "warmup_epochs": 1.0,
-    "standardize_embeddings": True,
-}
-RECIPE_FRONTEND = {"target_length": 300, "pad_mode": "repeat"}
-
 
 class CLIError(Exception):
     """A user error: printed without a traceback, exit status 2."""
@@ -89,10 +65,11 @@ def _labelled_set(protocol: Path, audio_dir: Path, max_clips: int | None, seed: 
 
 
 def _build_classifier(args: argparse.Namespace):
-    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+    """The "small" recipe (:func:`sklearn_ssastcl.recipe.make_recipe`), with a JSON
+    config file's parameters and then the command-line options replacing its own."""
+    from sklearn_ssastcl.recipe import make_recipe
 
-    params = dict(RECIPE)
-    frontend_params = dict(RECIPE_FRONTEND)
+    params, frontend_params = {}, {}
     if args.config is not None:
         config = json.loads(Path(args.config).read_text())
         frontend_params.update(config.pop("frontend", {}))
@@ -116,36 +93,8 @@ def _build_classifier(args: argparse.Namespace):
         params["calibrate"] = True
     if args.target_length is not None:
         frontend_params["target_length"] = args.target_length
-    if params.get("pretrained"):
-        # The architecture comes from the checkpoint.
-        for key in ("embed_dim", "depth", "num_heads", "kernel_size"):
-            params.pop(key, None)
-        params["model_size"] = args.model_size or "tiny"
-    if "kernel_size" in params:
-        params["kernel_size"] = tuple(params["kernel_size"])
-    params["augment"] = _augmenter(args.augment)
-    if args.augment != "none":
-        from sklearn_ssastcl.augment import SpecAugment
-
-        params["spec_augment"] = SpecAugment()
     params["verbose"] = 0 if args.quiet else 1
-    return SSASTCLClassifier(frontend=LogMel(**frontend_params), **params)
-
-
-def _augmenter(name: str):
-    from sklearn_ssastcl.augment import Codec, Compose, FIRFilter, RawBoost
-
-    if name == "none":
-        return None
-    if name == "rawboost":
-        return RawBoost(algo=5, p=0.7)
-    if name == "fir":
-        return FIRFilter(p=0.5)
-    if name == "codec":
-        return Codec(p=0.5)
-    if name == "fir+codec+rawboost":
-        return Compose([FIRFilter(p=0.5), Codec(p=0.5), RawBoost(algo=5, p=0.7)])
-    return Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)])
+    return make_recipe(augment=args.augment, frontend=frontend_params, **params)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -611,14 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-length", type=int, help="frames per clip")
     train.add_argument(
         "--augment",
-        choices=[
-            "fir+rawboost",
-            "fir+codec+rawboost",
-            "rawboost",
-            "fir",
-            "codec",
-            "none",
-        ],
+        choices=list(AUGMENTATIONS),
         default="fir+rawboost",
         help="waveform augmentation, a fresh draw each epoch, plus SpecAugment "
         "unless 'none'; 'codec' passes half the clips through GSM, Opus or G.711 "

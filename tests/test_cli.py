@@ -236,13 +236,13 @@ def test_protocol_without_audio_dir_is_an_error(corpus, trained, capsys):
 
 def test_augment_choices_build_the_named_chains():
     from sklearn_ssastcl.augment import Codec, Compose, FIRFilter, RawBoost
-    from sklearn_ssastcl.cli import _augmenter
+    from sklearn_ssastcl.recipe import make_augment
 
-    chain = _augmenter("fir+codec+rawboost")
+    chain = make_augment("fir+codec+rawboost")
     assert isinstance(chain, Compose)
     assert [type(s) for s in chain.steps] == [FIRFilter, Codec, RawBoost]
-    assert isinstance(_augmenter("codec"), Codec)
-    assert _augmenter("none") is None
+    assert isinstance(make_augment("codec"), Codec)
+    assert make_augment("none") is None
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--augment", "amr"])
 
