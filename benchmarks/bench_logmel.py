@@ -1,7 +1,7 @@
 """Throughput and memory of ``LogMel.transform`` against per-clip torchaudio.
 
 Throughput, in seconds of audio per second of wall time ("x real time"), of two ways
-to get SSAST's features (METHOD.md 2.1: DC removal, Kaldi fbank, pad/cut to
+to get SSAST's features (SSAST's ``_wav2fbank``: DC removal, Kaldi fbank, pad/cut to
 ``target_length`` frames, ``(x - mean) / (2 * std)``), stacked into one float32 array:
 
 * ``torchaudio``: a Python loop calling ``torchaudio.compliance.kaldi.fbank`` clip by

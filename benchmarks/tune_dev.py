@@ -82,7 +82,7 @@ def code_dev(waveforms: list) -> list:
     """Half of the dev clips (seeded per clip) through an 8 kHz G.711 channel.
 
     A stand-in for eval's codec degradation (a-law / mu-law at 8 kHz, GSM, Opus on
-    about half of the clips, METHOD.md 4.4 and the corpus README), built from dev
+    about half of the clips, the corpus README), built from dev
     audio only with :class:`~sklearn_ssastcl.augment.TelephoneChannel`: 8 kHz,
     mu-law or a-law, then a 50-3800 Hz band-pass (what an 8 kHz link keeps).
     """

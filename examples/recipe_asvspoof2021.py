@@ -1,6 +1,6 @@
 """SSAST-CL on ASVspoof 2021: train on 2019 LA, select on 2019 LA dev, score 2021 eval.
 
-The paper's set-up (METHOD.md sections 4 and 5), as one script:
+The paper's set-up (Goel et al., Interspeech 2023), as one script:
 
 1. train ``SSASTCLClassifier`` on the ASVspoof 2019 LA **train** part (waveforms
    read from the FLAC files, RawBoost + FIR augmentation drawn afresh each epoch);
@@ -72,7 +72,7 @@ QUICK = {
     "max_dev": 40,
     "max_eval": 80,
 }
-#: Defaults of the full recipe (METHOD.md sections 3.5, 4.2-4.4).
+#: Defaults of the full recipe (the paper's base setting).
 FULL = {
     "model_size": "base",
     "embed_dim": None,
@@ -267,7 +267,7 @@ def build_classifier(args: argparse.Namespace):
         "fir+rawboost": Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]),
     }[args.augment]
     spec_augment = None
-    if args.spec_augment:  # METHOD.md 4.4: 24 bins, 48 frames for 400 frames
+    if args.spec_augment:  # 24 bins, 48 frames for 400 frames (SSAST)
         spec_augment = SpecAugment(
             freq_mask=24, time_mask=max(1, 48 * args.target_length // 400)
         )

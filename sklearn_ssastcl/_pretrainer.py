@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class SSASTPretrainer(BaseEstimator):
-    """Pretrain an SSAST encoder on unlabeled spectrograms (METHOD.md section 2.6).
+    """Pretrain an SSAST encoder on unlabeled spectrograms (Gong et al., AAAI 2022).
 
     Joint masked-patch objective of SSAST: InfoNCE over the masked patches of each
     clip plus 10 x MSE to the raw patches; cluster masking for patch models, random

@@ -21,7 +21,7 @@ COMMON = {
 
 _THRESHOLD = (
     "predict() thresholds decision_function at threshold_, the EER threshold "
-    "found on the validation split (METHOD.md section 5.1), not at 0"
+    "found on the validation split (official ASVspoof EER), not at 0"
 )
 XFAIL = {
     "check_classifiers_train": _THRESHOLD,

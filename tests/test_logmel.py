@@ -30,7 +30,7 @@ CORPUS = Path("/work/shared/data/spoofcorpus-dev/LA/ASVspoof2019_LA_train/flac")
 
 
 def ssast_fbank(wave, sample_rate=16000, n_mels=128, remove_dc=True, high_freq=0.0):
-    """SSAST's ``_wav2fbank`` up to the fbank (METHOD.md 2.1 steps 2-3)."""
+    """SSAST's ``_wav2fbank`` up to the fbank (DC removal, Kaldi fbank)."""
     wave = torch.as_tensor(wave)[None]
     if remove_dc:
         wave = wave - wave.mean()

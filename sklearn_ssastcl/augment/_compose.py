@@ -18,7 +18,7 @@ class Compose(BaseEstimator):
     steps : list of callables
         Each is called as ``step(waveform, rng, sample_rate)`` and returns a
         waveform of the same length, e.g. ``[FIRFilter(), RawBoost()]`` (the
-        order of METHOD.md §4.4).
+        order of the SSAST-CL recipe, see :mod:`sklearn_ssastcl.recipe`).
 
     Examples
     --------

@@ -85,7 +85,7 @@ class FIRFilter(WaveformAugmenter):
     it with ``scipy.signal.firwin`` (Hamming window, odd ``numtaps`` drawn uniformly
     from the odd integers in ``numtaps``), filters with delay compensation so the
     output stays aligned with the input, and divides by the peak if it exceeds 1
-    (METHOD.md §4.4).
+    (as the reference RawBoost code).
 
     Parameters
     ----------

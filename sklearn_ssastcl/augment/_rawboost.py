@@ -1,6 +1,6 @@
 """RawBoost data augmentation (Tak et al., ICASSP 2022), written for numpy Generators.
 
-The algorithm follows METHOD.md §4.4, which describes the reference RawBoost code
+The algorithm follows the reference RawBoost code
 (TakHemlata/SSL_Anti-spoofing ``RawBoost.py``). All randomness comes from the
 ``numpy.random.Generator`` passed in, never from numpy's global state.
 """
@@ -194,7 +194,7 @@ def _ssi(
 class RawBoost(WaveformAugmenter):
     """RawBoost waveform augmentation, applied with probability ``p``.
 
-    Follows the reference RawBoost code as summarised in METHOD.md §4.4. The
+    Follows the reference RawBoost code (``RawBoost.py``). The
     defaults are the reference argparse defaults; ``algo=5`` (LnL then ISD) is the
     reference choice for ASVspoof LA.
 

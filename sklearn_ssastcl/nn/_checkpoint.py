@@ -1,4 +1,4 @@
-"""Read and write checkpoints in the released SSAST format (METHOD.md section 2.5).
+"""Read and write checkpoints in the released SSAST format (YuanGongND/ssast).
 
 A released checkpoint is the ``state_dict()`` of ``DataParallel(ASTModel(...))``: every
 key starts with ``module.``; the ViT lives under ``module.v.``; the pretraining input
@@ -201,7 +201,7 @@ def adapt_pos_embed(
     dst_grid: tuple[int, int],
     n_leading: int = N_LEADING_TOKENS,
 ) -> Tensor:
-    """Fit a positional embedding to a new patch grid (METHOD.md section 2.3).
+    """Fit a positional embedding to a new patch grid (as the SSAST reference code).
 
     The leading token rows are kept. The patch rows, seen as a ``(D, f, t)`` image,
     are fitted first along time and then along frequency: each axis is centre-cropped

@@ -200,6 +200,10 @@ class KaldiFbank(nn.Module):
                 "KaldiFbank expects waveforms of shape (batch, n_times); got shape "
                 f"{tuple(waveform.shape)}."
             )
+        if not waveform.is_floating_point():
+            from sklearn_ssastcl._clips import check_float_samples
+
+            check_float_samples(waveform.dtype, "KaldiFbank", "waveforms")
         n_times = waveform.shape[-1]
         if n_times < self.win_length:
             raise ValueError(

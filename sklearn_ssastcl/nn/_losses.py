@@ -1,4 +1,4 @@
-"""Contrastive losses of SSAST-CL stage I (METHOD.md section 3.3, our defaults)."""
+"""Contrastive losses of SSAST-CL stage I (our defaults; see the user guide)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def contrastive_loss(
 
 
 class SiameseContrastiveLoss(nn.Module):
-    """``L_SA + alpha * L_CA`` over the three-branch outputs (METHOD.md section 3.3).
+    """``L_SA + alpha * L_CA`` over the three-branch outputs (ours, see the user guide).
 
     Parameters
     ----------

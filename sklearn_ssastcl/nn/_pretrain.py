@@ -1,4 +1,4 @@
-"""SSAST masked-patch pretraining: masking, targets, heads and losses (METHOD.md 2.6).
+"""SSAST masked-patch pretraining: masking, targets, heads and losses (Gong et al.).
 
 Masked patch embeddings are replaced by a learned ``mask_embed`` before the positional
 embedding is added. A discriminative head (``cpredlayer``) is trained with InfoNCE

@@ -1,7 +1,8 @@
 """The three-branch Siamese SSAST of stage I and the classifier heads.
 
 Two self-attention (SA) branches and one cross-attention (CA) branch share one
-:class:`~sklearn_ssastcl.nn.SSASTEncoder` (METHOD.md sections 1.2, 3.2, 4.3).
+:class:`~sklearn_ssastcl.nn.SSASTEncoder` (Goel et al., Interspeech 2023; how the
+cross-attention branch takes its queries is ours, see the user guide).
 """
 
 from __future__ import annotations

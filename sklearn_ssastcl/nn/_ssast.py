@@ -1,4 +1,4 @@
-"""The SSAST encoder: a DeiT-style ViT over log-mel patches (METHOD.md section 2.2).
+"""The SSAST encoder: a DeiT-style ViT over log-mel patches (Gong et al., AAAI 2022).
 
 Written here without timm. Parameter names follow timm 0.4.5 (``patch_embed.proj``,
 ``blocks.{i}.attn.qkv``, ``norm``, ...) so released SSAST checkpoints map onto it by
@@ -73,7 +73,7 @@ class Mlp(nn.Module):
 class Block(nn.Module):
     """Pre-norm transformer block; ``context`` turns it into a cross-attention block.
 
-    ``x + Attn(LN1(x), LN1(context)); x + MLP(LN2(x))`` (METHOD.md section 3.2).
+    ``x + Attn(LN1(x), LN1(context)); x + MLP(LN2(x))`` (ours, see the user guide).
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0) -> None:
@@ -122,7 +122,7 @@ class SSASTEncoder(nn.Module):
     Parameters
     ----------
     size : {"tiny", "small", "base"} or None, default="base"
-        Preset for ``embed_dim``, ``depth`` and ``num_heads`` (METHOD.md table 2.2).
+        Preset for ``embed_dim``, ``depth`` and ``num_heads`` (released SSAST sizes).
         Explicit values override the preset; with ``size=None`` all three are required.
     embed_dim, depth, num_heads : int, optional
         Width, number of blocks and attention heads.

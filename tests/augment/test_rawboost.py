@@ -1,4 +1,4 @@
-"""RawBoost against a plain re-implementation of METHOD.md §4.4 and its properties."""
+"""RawBoost against a plain re-implementation of the reference code, and properties."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _clip(seed=0, n=4000, scale=0.3):
     return x.astype(np.float32)
 
 
-# ---- a slow, literal version of METHOD.md §4.4 (scipy firwin/freqz/lfilter) ----
+# ---- a slow, literal version of the reference RawBoost.py (scipy firwin/freqz/lfilter)
 def _u(rng, a, b):
     return a + (b - a) * rng.random()
 

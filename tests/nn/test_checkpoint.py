@@ -1,4 +1,4 @@
-"""Loading and saving checkpoints in the released SSAST format (METHOD.md 2.3, 2.5)."""
+"""Loading and saving checkpoints in the released SSAST format (YuanGongND/ssast)."""
 
 from __future__ import annotations
 
