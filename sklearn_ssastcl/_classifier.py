@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -486,12 +489,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             return all(isinstance(c, (str, os.PathLike)) for c in items)
         return bool(self.stream)
 
-    def _features(self, X, *, reset: bool):
+    def _features(self, X, *, reset: bool, stage: str | None = None):
         """``(spectrograms, waveforms or None)`` for ``X``.
 
         When streaming, the spectrograms are a :class:`ClipStream` (computed per
-        clip on demand) and the waveforms are None.
+        clip on demand) and the waveforms are None. ``stage`` (``"fit"`` or
+        ``"predict"``, by default from ``reset``) picks the advice of clip errors.
         """
+        if stage is None:
+            stage = "fit" if reset else "predict"
         if self.frontend is None:
             return self._spectrograms(X, reset=reset), None
         items = self._clip_items(X)
@@ -503,11 +509,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                     cache = os.fspath(cache)
                 memory = check_memory(cache)
             stream = ClipStream(
-                items, self.frontend, sample_rate=self._rate, memory=memory
+                items,
+                self.frontend,
+                sample_rate=self._rate,
+                memory=memory,
+                stage=stage,
             )
             self._check_spec_shape(stream.features(0)[None])
             return stream, None
-        waves = [read_clip(c, i, self._rate) for i, c in enumerate(items)]
+        waves = [read_clip(c, i, self._rate, stage) for i, c in enumerate(items)]
         spec = np.ascontiguousarray(self.frontend.transform(waves), dtype=np.float32)
         self._check_spec_shape(spec)
         return spec, waves
@@ -773,7 +783,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             )
         seed = seed_from(self.random_state)
         if X_val is not None:
-            Xv, _ = self._features(X_val, reset=False)
+            Xv, _ = self._features(X_val, reset=False, stage="fit")
             _, val_bona = self._check_labels(y_val)
             if len(val_bona) != len(Xv):
                 raise ValueError(
@@ -1196,7 +1206,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         params = {
             k: v
             for k, v in self.get_params(deep=False).items()
-            if _jsonable(v) and k not in _ARCH_KEYS
+            if _jsonable(v) and k not in _ARCH_KEYS and k not in _PATH_PARAMS
         }
         frontend = None
         if self.frontend is not None:
@@ -1232,7 +1242,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 k: v.cpu() for k, v in self.head_net_.module_.state_dict().items()
             },
         }
-        torch.save(state, folder / "weights.pt")
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        weights = buffer.getvalue()
+        config["sha256"] = _content_hash(weights, config)
+        (folder / "weights.pt").write_bytes(weights)
         (folder / "config.json").write_text(json.dumps(config, indent=2))
 
     @classmethod
@@ -1242,6 +1256,15 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Only tensors and JSON are read (``torch.load(weights_only=True)``). A
         ``LogMel`` frontend is rebuilt from its saved parameters; waveform
         augmenters are not saved (they only matter in ``fit``).
+
+        The files are checked before use: ``config.json`` must hold every
+        expected key, the ``sha256`` written by :meth:`save_weights` (over
+        ``weights.pt`` and the rest of ``config.json``) must match, and every
+        weight must be finite; otherwise a ``ValueError`` names the file. A
+        folder saved before the hash existed loads with a ``UserWarning``.
+        Nothing named inside the files is opened: path-valued parameters
+        (``feature_cache``, ``checkpoint_dir``, ``pretrained``) are not saved,
+        and are ignored, with a warning, when a ``config.json`` holds them.
 
         Parameters
         ----------
@@ -1256,12 +1279,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             A fitted estimator ready for ``predict``.
         """
         folder = Path(path)
-        config = json.loads((folder / "config.json").read_text())
-        if config.get("format") != "sklearn_ssastcl.SSASTCLClassifier/1":
-            raise ValueError(f"{folder} does not hold SSASTCLClassifier weights.")
-        state = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
+        config, state = _read_model_files(folder)
         arch = config["arch"]
-        params = dict(config["params"])
+        params = _saved_params(config["params"], folder / "config.json")
         params.update(
             {k: arch[k] for k in ("embed_dim", "depth", "num_heads", "mlp_ratio")},
             kernel_size=tuple(arch["kernel_size"]),
@@ -1278,7 +1298,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 )
             from sklearn_ssastcl._logmel import LogMel
 
-            params["frontend"] = LogMel(**spec["params"])
+            try:
+                params["frontend"] = LogMel(**spec["params"])
+            except TypeError as exc:
+                raise ValueError(
+                    f"{folder / 'config.json'}: the saved LogMel parameters are not "
+                    f"valid ({exc}); the file was edited or comes from another "
+                    "version."
+                ) from exc
         clf = cls(**params)
         clf.device_ = check_device(device)
         clf.classes_ = np.asarray(config["classes"])
@@ -1289,14 +1316,20 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         if config["n_features_in"] is not None:
             clf.n_features_in_ = config["n_features_in"]
         encoder = clf._build_encoder(clf.target_length_, clf.n_mels_)
-        encoder.load_state_dict(state["encoder"])
         head = (
             LinearHead(encoder.embed_dim)
             if clf.loss == "ce"
             else MLPHead(encoder.embed_dim)
         )
         module = EncoderClassifier(encoder, head) if clf._end_to_end else head
-        module.load_state_dict(state["head"])
+        try:
+            encoder.load_state_dict(state["encoder"])
+            module.load_state_dict(state["head"])
+        except RuntimeError as exc:
+            raise ValueError(
+                f"{folder / 'weights.pt'} does not match the architecture in "
+                f"{folder / 'config.json'}: {exc}"
+            ) from exc
         net = ClassifierNet(module, device=clf.device_, classes=[0, 1])
         net.initialize()
         net.module_.to(clf.device_)
@@ -1304,6 +1337,135 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         clf.encoder_, clf.head_net_, clf.encoder_net_ = encoder, net, None
         clf.history_ = None
         return clf
+
+
+#: Parameters that name files or folders: never saved, never honoured on load.
+_PATH_PARAMS = ("feature_cache", "checkpoint_dir", "pretrained")
+_FORMAT = "sklearn_ssastcl.SSASTCLClassifier/1"
+_CONFIG_KEYS = (
+    "format",
+    "arch",
+    "params",
+    "frontend",
+    "classes",
+    "threshold",
+    "target_length",
+    "n_mels",
+    "n_features_in",
+)
+_FRONTEND_KEYS = ("module", "name", "params")
+
+
+def _content_hash(weights: bytes, config: dict) -> str:
+    """sha256 over the ``weights.pt`` bytes and the canonical config (no hash)."""
+    body = {k: v for k, v in config.items() if k != "sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(weights)
+    digest.update(b"\0")
+    digest.update(canonical.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _read_model_files(folder: Path) -> tuple[dict, dict]:
+    """Read and check ``config.json`` and ``weights.pt`` of a saved classifier."""
+    config_path, weights_path = folder / "config.json", folder / "weights.pt"
+    for file in (config_path, weights_path):
+        if not file.is_file():
+            raise FileNotFoundError(
+                f"{file} does not exist; give the folder written by save_weights."
+            )
+    try:
+        config = json.loads(config_path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{config_path} is not valid JSON ({exc}).") from exc
+    if not isinstance(config, dict) or config.get("format") != _FORMAT:
+        raise ValueError(f"{folder} does not hold SSASTCLClassifier weights.")
+    weights = weights_path.read_bytes()
+    saved_hash = config.get("sha256")
+    if saved_hash is None:
+        warnings.warn(
+            f"{config_path} carries no content hash (saved before hashes were "
+            "written), so changes to the model files cannot be detected. Load it "
+            "only if you trust it, and save it again with save_weights to add one.",
+            UserWarning,
+            stacklevel=3,
+        )
+    elif saved_hash != _content_hash(weights, config):
+        raise ValueError(
+            f"The model in {folder} was modified or corrupted after save_weights: "
+            f"the sha256 in {config_path} does not match {weights_path} and the "
+            "config. Save the model again from the fitted estimator."
+        )
+    _check_keys(config, _CONFIG_KEYS, "", config_path)
+    _check_keys(config["arch"], _ARCH_KEYS, "arch.", config_path)
+    if config["frontend"] is not None:
+        _check_keys(config["frontend"], _FRONTEND_KEYS, "frontend.", config_path)
+    if not isinstance(config["params"], dict):
+        raise ValueError(f"{config_path}: 'params' must be a JSON object.")
+    threshold = config["threshold"]
+    if not isinstance(threshold, Real) or not np.isfinite(threshold):
+        raise ValueError(
+            f"{config_path}: threshold must be a finite number; got {threshold!r}."
+        )
+    try:
+        state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated or foreign file
+        raise ValueError(
+            f"{weights_path} cannot be read as saved weights ({exc})."
+        ) from exc
+    if not isinstance(state, dict) or not all(
+        isinstance(state.get(part), dict) for part in ("encoder", "head")
+    ):
+        raise ValueError(
+            f"{weights_path} does not hold the 'encoder' and 'head' state dicts."
+        )
+    for part in ("encoder", "head"):
+        for name, tensor in state[part].items():
+            if not isinstance(tensor, torch.Tensor):
+                raise ValueError(f"{weights_path}: {part}.{name} is not a tensor.")
+            if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                raise ValueError(
+                    f"{weights_path} holds NaN or infinite weights (in {part}."
+                    f"{name}); the model is corrupt. Refit it or use another copy."
+                )
+    return config, state
+
+
+def _check_keys(mapping, keys, prefix: str, path: Path) -> None:
+    if not isinstance(mapping, dict):
+        raise ValueError(
+            f"{path}: {prefix.rstrip('.') or 'the file'} must be a JSON object."
+        )
+    missing = [k for k in keys if k not in mapping]
+    if missing:
+        raise ValueError(
+            f"{path} lacks the key {prefix}{missing[0]!r} (missing: "
+            f"{', '.join(prefix + k for k in missing)}); the file was edited or "
+            "truncated. Save the model again with save_weights."
+        )
+
+
+def _saved_params(params: dict, path: Path) -> dict:
+    """The saved estimator parameters, less any that name files or folders."""
+    params = dict(params)
+    named = {k: params.pop(k) for k in _PATH_PARAMS if k in params}
+    named = {k: v for k, v in named.items() if v is not None}
+    if named:
+        warnings.warn(
+            f"{path} names {', '.join(f'{k}={v!r}' for k, v in named.items())}; "
+            "paths stored in a model file are ignored on load (nothing they name is "
+            "read). Set them on the loaded estimator if you want them.",
+            UserWarning,
+            stacklevel=3,
+        )
+    known = set(SSASTCLClassifier().get_params(deep=False))
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(
+            f"{path} holds unknown parameters {unknown}; it was edited or written "
+            "by another version of sklearn_ssastcl."
+        )
+    return params
 
 
 def _calibrator_from(spec) -> ScoreCalibrator | None:

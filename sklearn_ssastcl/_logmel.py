@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_ssastcl._clips import check_float_samples, min_samples, warn_short
+
 #: SSAST's AudioSet statistics of the un-normalised fbank (``src/run_*.sh``).
 SSAST_MEAN: float = -4.2677393
 SSAST_STD: float = 4.5689974
@@ -72,8 +74,9 @@ def _logmel_batch(
     mean: float | None,
     std: float | None,
     f_max: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features of one batch: ``(len(clips), target_length, n_mels)`` and a silent mask.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features of one batch: ``(len(clips), target_length, n_mels)``, a silent mask
+    and each clip's length in samples.
 
     ``clips`` holds 1-D float arrays or file paths. Each clip loses its own mean (on
     the whole clip, as SSAST), is cut to the samples the first ``target_length``
@@ -92,11 +95,13 @@ def _logmel_batch(
     pad = torch.zeros(()).sub_(mean).div_(2 * std).item() if normalise else 0.0
     out = np.full((len(clips), target_length, n_mels), pad, dtype=np.float32)
     silent = np.zeros(len(clips), dtype=bool)
+    n_samples = np.zeros(len(clips), dtype=np.int64)
     floor = math.log(torch.finfo(torch.float32).eps) + 1e-3
     waves = []
-    for clip in clips:
+    for k, clip in enumerate(clips):
         if isinstance(clip, str):
             clip = _load(clip, int(sample_rate), window)
+        n_samples[k] = clip.shape[0]
         wave = torch.from_numpy(np.asarray(clip, dtype=np.float32))
         wave = wave - wave.mean()  # SSAST: the mean of the whole clip
         if pad_mode == "repeat" and wave.shape[0] < needed:
@@ -122,7 +127,7 @@ def _logmel_batch(
             if normalise:
                 feats.sub_(mean).div_(2 * std)
             out[start:stop, : feats.shape[1]] = feats.numpy()
-    return out, silent
+    return out, silent, n_samples
 
 
 class LogMel(TransformerMixin, BaseEstimator):
@@ -181,8 +186,12 @@ class LogMel(TransformerMixin, BaseEstimator):
     -----
     ``X`` may be a 2-D array of equal-length waveforms ``(n_samples, n_times)``, a
     list of 1-D waveforms of any length, or a list of audio file paths. Waveforms are
-    floats in [-1, 1], as ``torchaudio.load`` and ``load_audio`` give them. Unless
-    ``normalize="fit"``, ``LogMel`` is stateless: ``transform`` works without ``fit``.
+    floats in [-1, 1], as ``torchaudio.load`` and ``load_audio`` give them; integer
+    or boolean arrays (int16 PCM...) raise a ``TypeError`` saying how to scale them,
+    as everywhere in the library. Clips shorter than a tenth of ``target_length``
+    frames (0.4 s at the defaults) get a ``UserWarning`` naming them: their
+    features are mostly padding. Unless ``normalize="fit"``, ``LogMel`` is
+    stateless: ``transform`` works without ``fit``.
 
     Examples
     --------
@@ -272,7 +281,7 @@ class LogMel(TransformerMixin, BaseEstimator):
         features = self._fit(X, keep=True)
         if features is None:
             return self.transform(X)
-        self._warn_silent(*features[1:])
+        self._warn_clips(*features[1:])
         features = features[0]
         features -= np.float32(self.mean_)
         features /= np.float32(2 * self.std_)
@@ -296,8 +305,8 @@ class LogMel(TransformerMixin, BaseEstimator):
         self._validate_params()
         mean, std = self._stats()
         clips = self._check_clips(X, reset=False)
-        features, silent = self._compute(clips, mean, std)
-        self._warn_silent(silent, clips)
+        features, silent, lengths = self._compute(clips, mean, std)
+        self._warn_clips(silent, lengths, clips)
         return features
 
     def _fit(self, X, keep=False):
@@ -311,14 +320,14 @@ class LogMel(TransformerMixin, BaseEstimator):
         clips = self._check_clips(X, reset=True)
         if self.normalize != "fit":
             return None
-        features, silent = self._compute(clips, None, None)
+        features, silent, lengths = self._compute(clips, None, None)
         values = features.ravel()
         self.mean_ = float(np.mean(values, dtype=np.float64))
         std = float(np.std(values, dtype=np.float64))
         self.std_ = std if std > 0 else 1.0
         if keep:
-            return features, silent, clips
-        self._warn_silent(silent, clips)
+            return features, silent, lengths, clips
+        self._warn_clips(silent, lengths, clips)
         return None
 
     def _check_frames(self) -> tuple[int, int]:
@@ -394,6 +403,9 @@ class LogMel(TransformerMixin, BaseEstimator):
                 "a list of file paths. Mix multichannel audio down to mono first; "
                 "features that are already computed need no LogMel."
             )
+        kinds = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+        for dtype in [getattr(X, "dtype", None)] if kinds is None else list(kinds):
+            check_float_samples(dtype, "LogMel", "an array")
         X = validate_data(
             self,
             X,
@@ -440,7 +452,8 @@ class LogMel(TransformerMixin, BaseEstimator):
         clips = []
         for i, item in enumerate(items):
             clip = np.asarray(item)
-            if clip.dtype.kind not in "biuf":
+            check_float_samples(clip.dtype, "LogMel", f"clip {i}")
+            if clip.dtype.kind != "f":
                 raise TypeError(
                     f"LogMel got clip {i} of dtype {clip.dtype}; waveforms must be "
                     "real numbers (float in [-1, 1])."
@@ -464,8 +477,9 @@ class LogMel(TransformerMixin, BaseEstimator):
             clips.append(clip)
         return clips
 
-    def _compute(self, clips: list, mean, std) -> tuple[np.ndarray, np.ndarray]:
-        """Features of all clips, batch by batch (in parallel with ``n_jobs``)."""
+    def _compute(self, clips: list, mean, std) -> tuple[np.ndarray, ...]:
+        """Features of all clips, batch by batch (in parallel with ``n_jobs``), with
+        the silent mask and the clips' lengths in samples."""
         from joblib import Parallel, delayed, effective_n_jobs
 
         n = len(clips)
@@ -492,13 +506,27 @@ class LogMel(TransformerMixin, BaseEstimator):
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
         out = np.empty((n, self.target_length, self.n_mels), dtype=np.float32)
         silent = np.zeros(n, dtype=bool)
-        for idx, (features, is_silent) in zip(batches, results):
+        lengths = np.zeros(n, dtype=np.int64)
+        for idx, (features, is_silent, n_samples) in zip(batches, results):
             out[idx] = features
             silent[idx] = is_silent
-        return out, silent
+            lengths[idx] = n_samples
+        return out, silent, lengths
 
-    @staticmethod
-    def _warn_silent(silent: np.ndarray, clips: list) -> None:
+    def _warn_clips(self, silent: np.ndarray, lengths: np.ndarray, clips: list) -> None:
+        """Warn about clips too short for ``target_length`` and silent clips."""
+        window, hop = _frame_sizes(self.sample_rate)
+        names = [c if isinstance(c, str) else i for i, c in enumerate(clips)]
+        warn_short(
+            "LogMel",
+            lengths,
+            names,
+            minimum=min_samples(window, hop, self.target_length),
+            sample_rate=self.sample_rate,
+            target_length=self.target_length,
+            pad_mode=self.pad_mode,
+            stacklevel=4,
+        )
         if silent.any():
             first = int(np.flatnonzero(silent)[0])
             where = f"{clips[first]!r}" if isinstance(clips[first], str) else first

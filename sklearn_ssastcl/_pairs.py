@@ -17,6 +17,7 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
+from sklearn_ssastcl._clips import check_float_samples
 from sklearn_ssastcl.datasets import load_audio
 
 _MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
@@ -260,8 +261,24 @@ def _as_float32(x) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(x, dtype=np.float32))
 
 
-def check_clip(clip, where: str, sample_rate: int) -> np.ndarray:
-    """Return ``clip`` as a checked 1-D float32 waveform (``where`` names it)."""
+_SILENT_ADVICE = {
+    "fit": "Remove silent clips (and their labels) from X or X_val before fit.",
+    "predict": (
+        "It has no signal to score: drop it from X before predicting, and give it "
+        "a decision of your own (e.g. treat it as spoof) if your protocol needs one."
+    ),
+}
+
+
+def check_clip(clip, where: str, sample_rate: int, stage: str = "fit") -> np.ndarray:
+    """Return ``clip`` as a checked 1-D float32 waveform (``where`` names it).
+
+    Integer or boolean samples (PCM) are refused, never cast: see
+    :mod:`sklearn_ssastcl._clips`. ``stage`` (``"fit"`` or ``"predict"``) picks the
+    advice of the errors.
+    """
+    clip = np.asarray(clip)
+    check_float_samples(clip.dtype, "SSASTCLClassifier", where[:1].lower() + where[1:])
     clip = np.asarray(clip, dtype=np.float32)
     if clip.ndim != 1:
         raise ValueError(
@@ -277,21 +294,20 @@ def check_clip(clip, where: str, sample_rate: int) -> np.ndarray:
             "pad the short clips."
         )
     if not np.any(clip):
-        raise ValueError(
-            f"{where} is silent (all zeros). Remove silent clips before fit."
-        )
+        raise ValueError(f"{where} is silent (all zeros). {_SILENT_ADVICE[stage]}")
     return clip
 
 
-def read_clip(item, index: int, sample_rate: int) -> np.ndarray:
+def read_clip(item, index: int, sample_rate: int, stage: str = "fit") -> np.ndarray:
     """Load ``item`` (a path or a waveform) as a checked float32 waveform."""
     if isinstance(item, (str, os.PathLike)):
         return check_clip(
             load_audio(item, sample_rate),
             f"Clip {index} ({os.fspath(item)!r})",
             sample_rate,
+            stage,
         )
-    return check_clip(item, f"Clip {index}", sample_rate)
+    return check_clip(item, f"Clip {index}", sample_rate, stage)
 
 
 def _plain_features(frontend, path: str, size: int, mtime_ns: int, sample_rate: int):
@@ -335,6 +351,7 @@ class ClipStream(Dataset):
         sample_rate: int = 16000,
         seed: int = 0,
         memory=None,
+        stage: str = "fit",
     ) -> None:
         self.items = items
         self.frontend = frontend
@@ -342,6 +359,7 @@ class ClipStream(Dataset):
         self.sample_rate = int(sample_rate)
         self.seed = seed
         self.memory = memory
+        self.stage = stage
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -357,6 +375,7 @@ class ClipStream(Dataset):
             sample_rate=self.sample_rate,
             seed=self.seed,
             memory=self.memory,
+            stage=self.stage,
         )
         sub.epoch = self.epoch
         return sub
@@ -381,7 +400,7 @@ class ClipStream(Dataset):
         )
 
     def _clip(self, i: int) -> np.ndarray:
-        clip = read_clip(self.items[i], i, self.sample_rate)
+        clip = read_clip(self.items[i], i, self.sample_rate, self.stage)
         if self.augment is not None:
             rng = clip_rng(self.seed, self.epoch, i)
             clip = np.asarray(

@@ -7,11 +7,7 @@ import os
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-_INT_HINT = (
-    "Waveforms must be floats in [-1, 1]; integer PCM needs scaling, e.g. "
-    "x.astype(np.float32) / 32768 for int16 (sklearn_ssastcl.datasets.load_audio "
-    "returns floats)."
-)
+from sklearn_ssastcl._clips import check_float_samples
 
 
 def _short(name: str, n_times: int, window: int, sample_rate: int, where: str) -> str:
@@ -74,10 +70,11 @@ def check_waveforms(
             "waveforms: a 2-D array (n_samples, n_times) or a list of 1-D arrays. "
             "Mix multichannel audio down to mono first."
         )
-    kinds = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
-    kinds = [d.kind for d in kinds] if kinds is not None else [X.dtype.kind]
-    if any(k in "iub" for k in kinds):
-        raise TypeError(f"{name} got integer or boolean samples. {_INT_HINT}")
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+    dtypes = list(dtypes) if dtypes is not None else [X.dtype]
+    for dtype in dtypes:
+        check_float_samples(dtype, name, "an array")
+    kinds = [getattr(d, "kind", "") for d in dtypes]
     if any(k == "c" for k in kinds):
         raise ValueError(
             f"Complex data not supported: {name} takes real waveforms; pass e.g. "
@@ -108,8 +105,7 @@ def _check_sequence(name, items: list, window: int, sample_rate: int) -> list:
     clips = []
     for i, item in enumerate(items):
         clip = np.asarray(item)
-        if clip.dtype.kind in "iub":
-            raise TypeError(f"{name} got clip {i} of dtype {clip.dtype}. {_INT_HINT}")
+        check_float_samples(clip.dtype, name, f"clip {i}")
         if clip.dtype.kind != "f":
             raise TypeError(
                 f"{name} got clip {i} of dtype {clip.dtype}; waveforms must be real "
