@@ -43,6 +43,7 @@ from sklearn_ssastcl._pairs import (
     per_clip,
     read_clip,
 )
+from sklearn_ssastcl._score_checks import one_minus_eer
 from sklearn_ssastcl._utils import check_device, seed_from
 from sklearn_ssastcl.calibration import ScoreCalibrator
 from sklearn_ssastcl.metrics import compute_eer
@@ -60,7 +61,7 @@ _ARCH_KEYS = ("embed_dim", "depth", "num_heads", "mlp_ratio", "kernel_size", "st
 
 
 class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
-    """SSAST-CL bona fide / spoof detector (METHOD.md sections 1, 3, 4).
+    """SSAST-CL bona fide / spoof detector (Goel et al., Interspeech 2023).
 
     ``loss="contrastive"``: stage I trains an SSAST encoder as a three-branch
     Siamese network (two self-attention branches, one cross-attention branch,
@@ -105,7 +106,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     pair_mix : tuple of 3 float, default=(0.25, 0.25, 0.5)
         Shares of bona fide-bona fide, spoof-spoof and bona fide-spoof pairs.
     pairs_per_epoch : int or None, default=None
-        Pairs per stage I epoch; None means ``4 * n_bonafide`` (METHOD.md 3.4).
+        Pairs per stage I epoch; None means ``4 * n_bonafide`` (ours).
     augment : callable or None, default=None
         Waveform augmenter ``augment(waveform, rng, sample_rate=...)`` (e.g.
         ``RawBoost``), applied to the training clips with a fresh seeded draw
@@ -147,7 +148,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     lr_schedule : {"cosine"} or None, default=None
         Learning-rate schedule of the encoder training (stage I, the CE baseline,
         an unfrozen stage II), stepped per batch: "cosine" warms up linearly over
-        ``warmup_epochs`` then decays to 0 by the last epoch (METHOD.md 3.5);
+        ``warmup_epochs`` then decays to 0 by the last epoch (ours);
         None keeps ``lr`` constant.
     warmup_epochs : float, default=1.0
         Linear warm-up length in epochs (fractions allowed) for
@@ -170,12 +171,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     head_views : int, default=0
         In the frozen stage II, also embed this many augmented views of every
         training clip (a fresh ``augment`` draw and ``spec_augment`` masks per
-        view) and train the head on them beside the clean embeddings (METHOD.md
-        4.3 suggests 2 views of the bona fide clips; here both classes get them,
-        so augmentation is no cue to the class). Needs ``augment`` (with a
-        frontend) or ``spec_augment``; ignored when the encoder is trained end to
-        end (``loss="ce"`` or ``freeze_encoder=False``), which sees fresh
-        augmentation every epoch anyway.
+        view) and train the head on them beside the clean embeddings (ours:
+        both classes get views, so augmentation is no cue to the class). Needs
+        ``augment`` (with a frontend) or ``spec_augment``; ignored when the
+        encoder is trained end to end (``loss="ce"`` or ``freeze_encoder=False``),
+        which sees fresh augmentation every epoch anyway.
     validation_split : float or None, default=0.1
         Stratified, seeded validation share used for early stopping, best-epoch
         selection and ``threshold_``; ignored when ``X_val`` is passed to ``fit``.
@@ -222,6 +222,24 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         Resolved device.
     target_length_ : int
         Frames per spectrogram.
+
+    Notes
+    -----
+    These defaults are a generic starting point (the released tiny SSAST
+    size, 10 stage I epochs at lr 1e-4, no front end or augmentation). The
+    complete configurations behind the project's results are recipes:
+    :func:`sklearn_ssastcl.recipe.make_recipe` (``"small"``, the CPU recipe the
+    command line and the benchmarks use; ``"paper"``, the paper's base setting).
+    What the paper does not specify (loss form, pair mix, cross-attention
+    queries, head) is ours and documented in the user guide.
+
+    References
+    ----------
+    .. [1] A. Goel, M. Singh, P. Sharma, "SSAST-CL: a self-supervised audio
+       spectrogram transformer with contrastive learning for spoofed speech
+       detection", Interspeech 2023.
+    .. [2] Y. Gong, C.-I. Lai, Y.-A. Chung, J. Glass, "SSAST: self-supervised
+       audio spectrogram transformer", AAAI 2022.
 
     Examples
     --------
@@ -1153,21 +1171,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         float
             One minus the equal error rate.
         """
-        if sample_weight is not None:
-            raise ValueError("score does not support sample_weight; pass None.")
-        check_is_fitted(self)
-        y = np.asarray(y)
-        unknown = sorted(set(y.tolist()) - set(self.classes_.tolist()), key=str)
-        if unknown:
-            raise ValueError(
-                f"y holds labels {unknown!r} that are not among classes_ "
-                f"{self.classes_.tolist()!r}."
-            )
-        bona = y == self.pos_label
-        if bona.all() or not bona.any():
-            raise ValueError("score needs both bona fide and spoof clips in y.")
-        scores = self.decision_function(X)
-        return 1.0 - compute_eer(scores[bona], scores[~bona])[0]
+        return one_minus_eer(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

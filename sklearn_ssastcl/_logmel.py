@@ -1,4 +1,4 @@
-"""``LogMel``: waveforms to SSAST's normalised log-mel filterbanks (METHOD.md 2.1)."""
+"""``LogMel``: waveforms to SSAST's normalised log-mel filterbanks (Gong et al.)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Online pair sampling for stage I and the torch datasets that serve it.
 
-Pairs follow METHOD.md section 3.4 (our defaults): per epoch a fixed share of
+Pairs follow our defaults (the paper does not give them): per epoch a fixed share of
 bona fide-bona fide, spoof-spoof and bona fide-spoof pairs, spoof clips drawn
 uniformly over attacks (then over clips), never the same clip twice in a pair.
 With groups (e.g. speaker IDs, [OURS]) a bona fide-spoof pair shares a group and

@@ -155,3 +155,34 @@ def _check_n_bootstrap(value) -> int:
             "resamples for a 95% interval (more for higher confidence levels)."
         )
     return int(value)
+
+
+def one_minus_eer(estimator, X, y, sample_weight=None) -> float:
+    """``1 - EER`` of ``estimator.decision_function(X)`` against ``y`` (the
+    ``score`` method of the library's detectors; bona fide is ``estimator.pos_label``).
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    from sklearn_ssastcl.metrics import compute_eer
+
+    if sample_weight is not None:
+        raise ValueError(
+            "score does not support sample_weight (the official EER weighs every "
+            "trial equally); pass None."
+        )
+    check_is_fitted(estimator)
+    y = np.asarray(y)
+    classes = np.asarray(estimator.classes_)
+    unknown = sorted(set(y.tolist()) - set(classes.tolist()), key=str)
+    if unknown:
+        raise ValueError(
+            f"y holds labels {unknown!r} that are not among classes_ "
+            f"{classes.tolist()!r}."
+        )
+    bona = y == estimator.pos_label
+    if bona.all() or not bona.any():
+        raise ValueError("score needs both bona fide and spoof clips in y.")
+    scores = estimator.decision_function(X)
+    if len(scores) != len(y):
+        raise ValueError(f"X has {len(scores)} clips but y has {len(y)} labels.")
+    return 1.0 - compute_eer(scores[bona], scores[~bona])[0]

@@ -16,6 +16,7 @@ from sklearn_ssastcl.recipe import AUGMENTATIONS
 
 AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg", ".mp3")
 
+
 class CLIError(Exception):
     """A user error: printed without a traceback, exit status 2."""
 

@@ -126,9 +126,7 @@ def make_augment(name: str = "fir+rawboost"):
     return Compose([steps[p] for p in parts])
 
 
-def make_recipe(
-    preset: str = "small", *, augment=None, frontend=None, **overrides
-):
+def make_recipe(preset: str = "small", *, augment=None, frontend=None, **overrides):
     """A ``SSASTCLClassifier`` configured as a named recipe, with overrides.
 
     Parameters

@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_ssastcl._score_checks import one_minus_eer
 from sklearn_ssastcl.classic._validation import check_waveforms
-from sklearn_ssastcl.metrics import compute_eer
 
 
 class _BinaryWaveformClassifier(ClassifierMixin, BaseEstimator):
@@ -171,23 +171,7 @@ class _BinaryWaveformClassifier(ClassifierMixin, BaseEstimator):
         float
             One minus the equal error rate.
         """
-        if sample_weight is not None:
-            raise ValueError("score does not support sample_weight; pass None.")
-        check_is_fitted(self)
-        y = np.asarray(y)
-        unknown = sorted(set(y.tolist()) - set(self.classes_.tolist()), key=str)
-        if unknown:
-            raise ValueError(
-                f"y holds labels {unknown!r} that are not among classes_ "
-                f"{self.classes_.tolist()!r}."
-            )
-        bona = y == self.pos_label
-        if bona.all() or not bona.any():
-            raise ValueError("score needs both bona fide and spoof clips in y.")
-        scores = self.decision_function(X)
-        if len(scores) != len(y):
-            raise ValueError(f"X has {len(scores)} clips but y has {len(y)} labels.")
-        return 1.0 - compute_eer(scores[bona], scores[~bona])[0]
+        return one_minus_eer(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,4 +1,4 @@
-"""Batched Kaldi log-mel filterbank, as SSAST computes it (METHOD.md section 2.1).
+"""Batched Kaldi log-mel filterbank, as SSAST computes it (``_wav2fbank``).
 
 ``KaldiFbank`` gives the same numbers as ``torchaudio.compliance.kaldi.fbank`` called
 clip by clip with SSAST's arguments (``htk_compat=True``, ``use_energy=False``,
