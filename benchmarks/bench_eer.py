@@ -651,6 +651,8 @@ def main(argv=None) -> int:
     runs_path.write_text(
         json.dumps(
             {
+                "commit": _commit(),
+                "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
                 "scores": {
                     n: {s: i["scores"] for (m, s), i in infos.items() if m == n}
                     for n in args.systems

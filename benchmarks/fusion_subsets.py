@@ -68,8 +68,10 @@ def main(argv=None) -> int:
             )
     rows.sort()
     print(
-        f"Subsets of {args.results.name}, fused on dev, seeds {seeds} "
-        "(sorted by eval: information, not a selection):\n"
+        f"Subsets of {args.results.name} (its runs at commit "
+        f"{record.get('commit', 'unknown')}), fused on dev, seeds {seeds} "
+        "(sorted by eval: information, not a selection).\n"
+        f"Command: `python benchmarks/fusion_subsets.py {args.results}`\n"
     )
     print("| members | eval EER (%) | unseen A05-A06 (%) | dev EER, in-sample (%) |")
     print("|---|---|---|---|")
