@@ -32,7 +32,7 @@ def _write_config(folder, config, *, rehash: bool):
     """Write ``config`` back, with a valid hash when ``rehash``, else without one."""
     config = {k: v for k, v in config.items() if k != "sha256"}
     if rehash:
-        from sklearn_ssastcl._classifier import _content_hash
+        from sklearn_ssastcl._persistence import _content_hash
 
         config["sha256"] = _content_hash((folder / "weights.pt").read_bytes(), config)
     (folder / "config.json").write_text(json.dumps(config, indent=2))
