@@ -56,7 +56,7 @@ class _LLRLinearModel(ClassifierMixin, BaseEstimator):
                 ) from exc
 
     def _member_scores(self, members, X) -> np.ndarray:
-        from sklearn_ssastcl.metrics import _bonafide_scores
+        from sklearn_ssastcl._scorers import _bonafide_scores
 
         columns = []
         for name, est in members:

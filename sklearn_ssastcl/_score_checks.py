@@ -163,7 +163,7 @@ def one_minus_eer(estimator, X, y, sample_weight=None) -> float:
     """
     from sklearn.utils.validation import check_is_fitted
 
-    from sklearn_ssastcl.metrics import compute_eer
+    from sklearn_ssastcl._eer import compute_eer
 
     if sample_weight is not None:
         raise ValueError(

@@ -11,7 +11,8 @@ from numbers import Real
 import numpy as np
 import numpy.typing as npt
 
-from sklearn_ssastcl.metrics import _split_scores, compute_det_curve, compute_eer
+from sklearn_ssastcl._score_checks import _split_scores
+from sklearn_ssastcl.metrics import compute_det_curve, compute_eer
 
 __all__ = ["plot_bayes_error", "plot_det_curve", "plot_score_histogram"]
 

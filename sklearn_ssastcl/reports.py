@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sklearn_ssastcl._score_checks import _split_scores
 from sklearn_ssastcl.metrics import (
-    _split_scores,
     act_dcf,
     cllr,
     compute_eer,
