@@ -248,7 +248,7 @@ def test_augment_choices_build_the_named_chains():
 
 
 def test_max_clips_keeps_a_stratified_subset(corpus):
-    from sklearn_ssastcl.cli import _labelled_set
+    from sklearn_ssastcl._cli_models import _labelled_set
     from sklearn_ssastcl.datasets import read_protocol
 
     protocol, audio = _paths(corpus, "train")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sklearn_ssastcl import LogMel
+from sklearn_ssastcl._cli_models import _build_classifier
 from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost, SpecAugment
-from sklearn_ssastcl.cli import _build_classifier, build_parser
+from sklearn_ssastcl.cli import build_parser
 from sklearn_ssastcl.recipe import PRESETS, make_augment, make_recipe
 
 
