@@ -31,9 +31,6 @@ class _LLRLinearModel(ClassifierMixin, BaseEstimator):
     }
     _max_columns: int | None = None
 
-    def _member_list(self) -> list[tuple[str, object]] | None:
-        raise NotImplementedError
-
     # ------------------------------------------------------------------ inputs
     def _check_members(self, members) -> None:
         for name, est in members:

@@ -17,9 +17,6 @@ class _BinaryWaveformClassifier(ClassifierMixin, BaseEstimator):
     """Bona fide / spoof classifier of waveforms; subclasses define ``_window``,
     ``_fit_clips(clips, is_bona)`` and ``_decision_clips(clips)``."""
 
-    def _window(self) -> int:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     def _check_X(self, X, *, reset: bool, y=None):
         return check_waveforms(
             self,
