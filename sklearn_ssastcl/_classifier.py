@@ -1,4 +1,12 @@
-"""SSASTCLClassifier: the SSAST-CL spoof detector as a scikit-learn estimator."""
+"""SSASTCLClassifier: the SSAST-CL spoof detector as a scikit-learn estimator.
+
+The estimator holds the parameters, validates them and orchestrates ``fit``;
+the work is done by module functions: :mod:`~sklearn_ssastcl._inputs` (input
+handling), :mod:`~sklearn_ssastcl._stage1` (encoder and Siamese training),
+:mod:`~sklearn_ssastcl._stage2` (head, end-to-end path, inference logits),
+:mod:`~sklearn_ssastcl._training` (skorch callbacks, schedule, checkpoints)
+and :mod:`~sklearn_ssastcl._persistence` (safe saving and loading).
+"""
 
 from __future__ import annotations
 
@@ -10,50 +18,24 @@ import numpy as np
 import torch
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
-from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_ssastcl._net import (
-    ClassifierNet,
-    ContrastiveNet,
-    ProbeEER,
-    RestoreBest,
-    SetEpoch,
-    WarmupCosine,
-    autocast,
-    collect_batches,
-    embed_batches,
-    valid_eer,
-)
-from sklearn_ssastcl._pairs import (
-    ClipStream,
-    EpochClipDataset,
-    EpochPairDataset,
-    FeatureSource,
-    PairSampler,
-    per_clip,
-    read_clip,
-)
+from sklearn_ssastcl import _inputs
+from sklearn_ssastcl._pairs import per_clip
 from sklearn_ssastcl._persistence import load_classifier, save_classifier
 from sklearn_ssastcl._score_checks import one_minus_eer
+from sklearn_ssastcl._stage1 import build_encoder, fit_stage1
+from sklearn_ssastcl._stage2 import (
+    _VIEW_EPOCH,  # noqa: F401 (tests import it)
+    end_to_end,
+    fit_head,
+    head_logits,
+)
 from sklearn_ssastcl._utils import check_device, seed_from
 from sklearn_ssastcl.calibration import ScoreCalibrator
 from sklearn_ssastcl.metrics import compute_eer
-from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
-from sklearn_ssastcl.nn._siamese import (
-    EncoderClassifier,
-    LinearHead,
-    MLPHead,
-    SiameseSSAST,
-)
 from sklearn_ssastcl.nn._ssast import SIZES, SSASTEncoder
-
-_VIEW_EPOCH = 1_000_000  # augmentation "epochs" of the stage II views
 
 
 class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
@@ -443,297 +425,27 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 "path of an SSAST checkpoint (.pth) or pretrained=None."
             )
 
-    def _spectrograms(self, X, *, reset: bool) -> np.ndarray:
-        """Validate spectrogram input and return float32 ``(n, T, n_mels)``."""
-        shape = getattr(X, "shape", None)
-        if shape is not None and len(shape) == 3:
-            if shape[2] != self.n_mels:
-                raise ValueError(
-                    f"X has shape {tuple(shape)}: {shape[2]} mel bins, but "
-                    f"n_mels={self.n_mels}. Set n_mels={shape[2]} or compute the "
-                    f"spectrograms with {self.n_mels} mel bins."
-                )
-            X = np.asarray(X).reshape(shape[0], -1)
-        elif shape is not None and len(shape) not in (1, 2):
-            raise ValueError(
-                f"X must be 3-D (n_samples, n_frames, n_mels) or 2-D (n_samples, "
-                f"n_frames * n_mels); got an array of shape {tuple(shape)}."
-            )
-        X = validate_data(self, X, reset=reset, dtype=np.float32)
-        if X.shape[1] % self.n_mels:
-            raise ValueError(
-                f"2-D X has {X.shape[1]} columns, not a multiple of n_mels="
-                f"{self.n_mels}. Pass 3-D spectrograms (n_samples, n_frames, n_mels)"
-                " or set n_mels to the number of mel bins."
-            )
-        return X.reshape(X.shape[0], -1, self.n_mels)
-
-    @property
-    def _rate(self) -> int:
-        return int(getattr(self.frontend, "sample_rate", 16000))
-
-    def _clip_items(self, X) -> list:
-        """The clips of ``X`` for the frontend: paths or waveforms, files checked."""
-        if isinstance(X, (str, os.PathLike)):
-            raise TypeError("X must be a list of clips or paths, not one path.")
-        columns = getattr(X, "columns", None)
-        if columns is not None:
-            if "path" not in columns:
-                raise TypeError(
-                    f"X is a DataFrame with columns {list(columns)!r} but no 'path' "
-                    "column. Pass read_protocol(..., audio_dir=...) output, or a list "
-                    "of file paths or waveforms."
-                )
-            X = X["path"].tolist()
-        items = list(X)
-        if not items:
-            raise ValueError("X holds no clips.")
-        paths = [os.fspath(c) for c in items if isinstance(c, (str, os.PathLike))]
-        missing = [p for p in paths if not os.path.isfile(p)]
-        if missing:
-            raise FileNotFoundError(
-                f"{len(missing)} of the {len(paths)} audio files in X do not exist, "
-                f"e.g. {missing[0]!r}. Fix the paths (e.g. audio_dir of "
-                "read_protocol) or drop those rows before fit/predict."
-            )
-        return items
-
-    def _streams(self, items) -> bool:
-        if self.stream == "auto":
-            return all(isinstance(c, (str, os.PathLike)) for c in items)
-        return bool(self.stream)
-
     def _features(self, X, *, reset: bool, stage: str | None = None):
-        """``(spectrograms, waveforms or None)`` for ``X``.
+        """``(spectrograms, waveforms or None)``; see :func:`_inputs.features`."""
+        return _inputs.features(self, X, reset=reset, stage=stage)
 
-        When streaming, the spectrograms are a :class:`ClipStream` (computed per
-        clip on demand) and the waveforms are None. ``stage`` (``"fit"`` or
-        ``"predict"``, by default from ``reset``) picks the advice of clip errors.
-        """
-        if stage is None:
-            stage = "fit" if reset else "predict"
-        if self.frontend is None:
-            return self._spectrograms(X, reset=reset), None
-        items = self._clip_items(X)
-        if self._streams(items):
-            memory = None
-            if self.feature_cache is not None:
-                cache = self.feature_cache
-                if isinstance(cache, os.PathLike):
-                    cache = os.fspath(cache)
-                memory = check_memory(cache)
-            stream = ClipStream(
-                items,
-                self.frontend,
-                sample_rate=self._rate,
-                memory=memory,
-                stage=stage,
-            )
-            self._check_spec_shape(stream.features(0)[None])
-            return stream, None
-        waves = [read_clip(c, i, self._rate, stage) for i, c in enumerate(items)]
-        spec = np.ascontiguousarray(self.frontend.transform(waves), dtype=np.float32)
-        self._check_spec_shape(spec)
-        return spec, waves
-
-    @staticmethod
-    def _check_spec_shape(spec) -> None:
-        if spec.ndim != 3:
-            raise ValueError(
-                f"The frontend returned shape {spec.shape}; SSASTCLClassifier needs "
-                "(n_samples, n_frames, n_mels)."
-            )
-
-    @staticmethod
-    def _shape(X3) -> tuple:
-        """``(frames, mel bins)`` of an array or a stream."""
-        if isinstance(X3, ClipStream):
-            return tuple(X3.features(0).shape)
-        return tuple(X3.shape[1:])
-
-    @staticmethod
-    def _take(X3, indices):
-        if isinstance(X3, ClipStream):
-            return X3.take(indices, augment=False)
-        return X3[indices]
-
-    def _check_labels(self, y):
-        check_classification_targets(y)
-        y = np.asarray(y)
-        classes = np.unique(y)
-        listed = classes.tolist()
-        if len(classes) > 2:
-            raise ValueError(
-                "Only binary classification is supported (bona fide vs spoof); y "
-                f"holds {len(classes)} classes: {listed!r}."
-            )
-        if len(classes) < 2:
-            raise ValueError(
-                f"y holds one class only ({listed!r}); SSASTCLClassifier needs both "
-                "bona fide and spoof clips."
-            )
-        if not any(c == self.pos_label for c in listed):
-            raise ValueError(
-                f"pos_label={self.pos_label!r} is not among the labels {listed!r}. "
-                "Set pos_label to the bona fide label."
-            )
-        return classes, (y == self.pos_label)
-
-    # --------------------------------------------------------------- building
     def _build_encoder(self, n_frames: int, n_mels: int) -> SSASTEncoder:
-        stride = None if self.stride is None else tuple(self.stride)
-        if self.pretrained is not None:
-            from sklearn_ssastcl.nn._checkpoint import (
-                encoder_from_checkpoint,
-                load_ssast_checkpoint,
-            )
+        return build_encoder(self, n_frames, n_mels)
 
-            info = load_ssast_checkpoint(self.pretrained, num_heads=self.num_heads)
-            if n_mels != info["p_input_fdim"]:
-                raise ValueError(
-                    f"The checkpoint {os.fspath(self.pretrained)!r} was pretrained on "
-                    f"{info['p_input_fdim']} mel bins; X has {n_mels}. Compute the "
-                    f"spectrograms with n_mels={info['p_input_fdim']}."
-                )
-            for name in ("embed_dim", "depth"):
-                wanted = getattr(self, name)
-                if wanted is not None and wanted != info[name]:
-                    raise ValueError(
-                        f"{name}={wanted} does not match the checkpoint "
-                        f"{os.fspath(self.pretrained)!r}, whose encoder has "
-                        f"{name}={info[name]}. With pretrained=..., the architecture "
-                        f"comes from the checkpoint: leave {name}=None."
-                    )
-            return encoder_from_checkpoint(
-                self.pretrained,
-                target_length=n_frames,
-                stride=stride,
-                n_mels=n_mels,
-                num_heads=self.num_heads,
-            )
-        return SSASTEncoder(
-            self.model_size,
-            embed_dim=self.embed_dim,
-            depth=self.depth,
-            num_heads=self.num_heads,
-            mlp_ratio=self.mlp_ratio,
-            n_mels=n_mels,
-            target_length=n_frames,
-            kernel_size=tuple(self.kernel_size),
-            stride=stride,
-        )
-
-    def _split(self, n, is_bona, seed):
-        if self.validation_split is None:
-            return np.arange(n), None
-        counts = np.bincount(is_bona.astype(int), minlength=2)
-        n_val = max(2, int(np.ceil(self.validation_split * n)))
-        if counts.min() < 2 or n - n_val < 2:
+    def _validation(self, X3, is_bona, X_val, y_val, seed):
+        """``(train indices, validation features or None, validation mask)``."""
+        if X_val is None:
+            train, valid = _inputs.split(self.validation_split, len(X3), is_bona, seed)
+            if valid is None:
+                return train, None, None
+            return train, _inputs.take(X3, valid), is_bona[valid]
+        Xv, _ = self._features(X_val, reset=False, stage="fit")
+        _, val_bona = _inputs.check_labels(y_val, self.pos_label)
+        if len(val_bona) != len(Xv):
             raise ValueError(
-                f"validation_split={self.validation_split} cannot hold both classes "
-                f"with {counts[1]} bona fide and {counts[0]} spoof clips. Add data, "
-                "pass X_val/y_val, or set validation_split=None."
+                f"X_val has {len(Xv)} clips but y_val has {len(val_bona)} labels."
             )
-        splitter = StratifiedShuffleSplit(
-            n_splits=1, test_size=n_val, random_state=seed
-        )
-        train, valid = next(splitter.split(np.zeros(n), is_bona))
-        return np.sort(train), np.sort(valid)
-
-    def _class_weight(self, is_bona) -> torch.Tensor | None:
-        if self.class_weight is None:
-            return None
-        if isinstance(self.class_weight, dict):
-            pos = self._pos_index
-            bona = self.class_weight.get(self.classes_[pos], 1.0)
-            spoof = self.class_weight.get(self.classes_[1 - pos], 1.0)
-            return torch.tensor([spoof, bona], dtype=torch.float32)
-        if self.class_weight == "balanced":
-            counts = np.bincount(is_bona.astype(int), minlength=2).astype(float)
-            return torch.tensor(len(is_bona) / (2 * counts), dtype=torch.float32)
-        return torch.tensor(self.class_weight, dtype=torch.float32)
-
-    def _schedule(self, n_items: int, epochs: int) -> list:
-        """``[("lr_scheduler", LRScheduler)]`` for ``lr_schedule``, or ``[]``."""
-        if self.lr_schedule is None or epochs == 0:
-            return []
-        steps = -(-int(n_items) // self.batch_size)  # batches per epoch
-        factor = WarmupCosine(round(self.warmup_epochs * steps), epochs * steps)
-        scheduler = LRScheduler(
-            policy=torch.optim.lr_scheduler.LambdaLR,
-            lr_lambda=factor,
-            step_every="batch",
-        )
-        return [("lr_scheduler", scheduler)]
-
-    def _callbacks(self, stage, have_valid, extra=()):
-        """Shared callbacks; returns ``(callbacks, restore)``."""
-        callbacks = [("set_epoch", SetEpoch()), *extra]
-        restore = None
-        if have_valid:
-            initial = None
-            best = self._ckpt_file(stage, "best_params.pt")
-            if best is not None and best.exists():
-                initial = torch.load(best, map_location="cpu", weights_only=True)
-            restore = RestoreBest("valid_eer_best", initial_state=initial)
-            callbacks.append(("restore_best", restore))
-            if self.patience is not None:
-                stop = EarlyStopping(
-                    monitor="valid_eer", patience=self.patience, lower_is_better=True
-                )
-                callbacks.append(("early_stopping", stop))
-        if self.checkpoint_dir is not None:
-            dirname = os.fspath(Path(self.checkpoint_dir) / stage)
-            callbacks.append(
-                (
-                    "checkpoint",
-                    Checkpoint(
-                        monitor=None,
-                        dirname=dirname,
-                        f_params="params.pt",
-                        f_optimizer="optimizer.pt",
-                        f_criterion=None,
-                        f_history="history.json",
-                        load_best=False,
-                    ),
-                )
-            )
-            if have_valid:
-                callbacks.append(
-                    (
-                        "checkpoint_best",
-                        Checkpoint(
-                            monitor="valid_eer_best",
-                            dirname=dirname,
-                            f_params="best_params.pt",
-                            f_optimizer=None,
-                            f_criterion=None,
-                            f_history=None,
-                            f_pickle=None,
-                        ),
-                    )
-                )
-        return callbacks
-
-    def _ckpt_file(self, stage, name):
-        if self.checkpoint_dir is None:
-            return None
-        return Path(self.checkpoint_dir) / stage / name
-
-    def _train(self, net, stage, X, y=None):
-        """Fit ``net``, resuming from ``checkpoint_dir/stage`` when it holds one."""
-        net.initialize()
-        params = self._ckpt_file(stage, "params.pt")
-        if params is not None and params.exists():
-            folder = params.parent
-            net.load_params(
-                f_params=folder / "params.pt",
-                f_optimizer=folder / "optimizer.pt",
-                f_history=folder / "history.json",
-            )
-        epochs = max(0, net.max_epochs - len(net.history))
-        net.partial_fit(X, y, epochs=epochs)
-        return net
+        return np.arange(len(X3)), Xv, val_bona
 
     # -------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -785,7 +497,7 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"Got n_samples = {len(X3)}; fit needs at least 2 clips per class."
             )
-        self.classes_, is_bona = self._check_labels(y)
+        self.classes_, is_bona = _inputs.check_labels(y, self.pos_label)
         attacks = per_clip(attacks, "attacks", len(X3))
         groups = per_clip(groups, "groups", len(X3))
         self.device_ = check_device(self.device)
@@ -796,69 +508,54 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 "'fp32'."
             )
         seed = seed_from(self.random_state)
-        if X_val is not None:
-            Xv, _ = self._features(X_val, reset=False, stage="fit")
-            _, val_bona = self._check_labels(y_val)
-            if len(val_bona) != len(Xv):
-                raise ValueError(
-                    f"X_val has {len(Xv)} clips but y_val has {len(val_bona)} labels."
-                )
-            train = np.arange(len(X3))
-        else:
-            train, valid = self._split(len(X3), is_bona, seed)
-            Xv = None if valid is None else self._take(X3, valid)
-            val_bona = None if valid is None else is_bona[valid]
-        shape = self._shape(X3)
-        if Xv is not None and self._shape(Xv) != shape:
+        train, Xv, val_bona = self._validation(X3, is_bona, X_val, y_val, seed)
+        shape = _inputs.spec_shape(X3)
+        if Xv is not None and _inputs.spec_shape(Xv) != shape:
             raise ValueError(
-                f"X_val spectrograms have shape {self._shape(Xv)}; X has {shape}."
+                f"X_val spectrograms have shape {_inputs.spec_shape(Xv)}; X has "
+                f"{shape}."
             )
         self.target_length_, self.n_mels_ = int(shape[0]), int(shape[1])
-        if isinstance(X3, ClipStream):
-            X3.augment, X3.seed = self.augment, seed
-            source = X3.take(train)  # augmented per (seed, epoch, clip)
-        elif waves is not None and self.augment is not None:
-            source = FeatureSource(
-                X3[train],
-                waveforms=[waves[i] for i in train],
-                frontend=self.frontend,
-                augment=self.augment,
-                sample_rate=self._rate,
-                seed=seed,
-            )
-        else:
-            source = FeatureSource(X3[train], seed=seed)
-        X_train = self._take(X3, train)
+        source = _inputs.training_source(self, X3, waves, train, seed)
+        X_train = _inputs.take(X3, train)
         y_train = is_bona[train]
-        sub_attacks = None if attacks is None else attacks[train]
-        sub_groups = None if groups is None else groups[train]
+        pair_info = (
+            None if attacks is None else attacks[train],
+            None if groups is None else groups[train],
+        )
         devices = [] if self.device_ == "cpu" else [torch.device(self.device_)]
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             encoder = self._build_encoder(self.target_length_, self.n_mels_)
             self.encoder_net_ = None
             if self.loss == "contrastive":
-                self.encoder_net_ = self._fit_stage1(
+                self.encoder_net_ = fit_stage1(
+                    self,
                     encoder,
                     source,
                     X_train,
                     y_train,
                     Xv,
                     val_bona,
-                    (sub_attacks, sub_groups),
+                    pair_info,
                     seed,
                 )
                 self.history_ = self.encoder_net_.history
-            self.head_net_ = self._fit_head(
-                encoder, source, X_train, y_train, Xv, val_bona
+            self.head_net_ = fit_head(
+                self, encoder, source, X_train, y_train, Xv, val_bona
             )
             if self.encoder_net_ is None:
                 self.history_ = self.head_net_.history
         self.encoder_ = encoder
         if Xv is not None:
-            scores, bona = self._decision(Xv), val_bona
+            self._fit_threshold(Xv, val_bona)
         else:
-            scores, bona = self._decision(X_train), y_train
+            self._fit_threshold(X_train, y_train)
+        return self
+
+    def _fit_threshold(self, X3, bona) -> None:
+        """Fit ``calibrator_`` (``calibrate=True``) and the EER ``threshold_``."""
+        scores = self._decision(X3)
         self.calibrator_ = None
         if self.calibrate:
             self.calibrator_ = ScoreCalibrator().fit(
@@ -866,209 +563,14 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
             )
             scores = self.calibrator_.decision_function(scores)
         self.threshold_ = float(compute_eer(scores[bona], scores[~bona])[1])
-        return self
-
-    def _fit_stage1(
-        self, encoder, source, X_train, y_train, Xv, val_bona, pair_info, seed
-    ):
-        model = SiameseSSAST(
-            encoder,
-            cross_attention=bool(self.cross_attention and self.alpha > 0),
-            ca_blocks=self.ca_blocks,
-            ca_symmetric=self.ca_symmetric,
-        )
-        attacks, groups = pair_info
-        sampler = PairSampler(y_train, attacks, tuple(self.pair_mix), groups=groups)
-        n_pairs = self.pairs_per_epoch or 4 * int(y_train.sum())
-        dataset = EpochPairDataset(source, sampler, n_pairs, seed=seed)
-        extra = self._schedule(n_pairs, self.max_epochs)
-        have_valid = Xv is not None
-        if have_valid:
-            probe = ProbeEER(
-                X_train, y_train, Xv, val_bona, num_workers=self.num_workers
-            )
-            extra.append(("valid_eer", probe))
-        net = ContrastiveNet(
-            model,
-            criterion=SiameseContrastiveLoss(
-                alpha=self.alpha, margin=self.margin, distance=self.distance
-            ),
-            optimizer=torch.optim.Adam,
-            optimizer__betas=(0.95, 0.999),
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train__shuffle=True,
-            train_split=None,
-            callbacks=self._callbacks("stage1", have_valid, extra),
-            spec_augment=self.spec_augment,
-            precision=self.precision,
-            device=self.device_,
-            verbose=self.verbose,
-            **self._loader_kwargs(source),
-        )
-        return self._train(net, "stage1", dataset)
-
-    def _fit_head(self, encoder, source, X_train, y_train, Xv, val_bona):
-        end_to_end = self.loss == "ce" or not self.freeze_encoder
-        weight = self._class_weight(y_train)
-        have_valid = Xv is not None
-        extra = []
-        if have_valid:
-            scoring = EpochScoring(
-                valid_eer, name="valid_eer", lower_is_better=True, on_train=False
-            )
-            extra.append(("valid_eer", scoring))
-        kwargs = {
-            "criterion": torch.nn.CrossEntropyLoss,
-            "criterion__weight": weight,
-            "optimizer": torch.optim.Adam,
-            "optimizer__betas": (0.95, 0.999),
-            "optimizer__weight_decay": self.weight_decay,
-            "iterator_train__shuffle": True,
-            "callbacks": self._callbacks("head", have_valid, extra),
-            "device": self.device_,
-            "verbose": self.verbose,
-            "classes": [0, 1],
-            "precision": self.precision,
-        }
-        y_int = y_train.astype(np.int64)
-        if end_to_end:
-            epochs = self.max_epochs if self.loss == "ce" else self.head_epochs
-            kwargs["callbacks"] = self._callbacks(
-                "head", have_valid, [*extra, *self._schedule(len(y_int), epochs)]
-            )
-            head = (
-                LinearHead(encoder.embed_dim)
-                if self.loss == "ce"
-                else MLPHead(encoder.embed_dim)
-            )
-            valid = None
-            if have_valid:
-                y_val = val_bona.astype(np.int64)
-                valid = (
-                    EpochClipDataset(Xv, y_val)
-                    if isinstance(Xv, ClipStream)
-                    else Dataset(Xv, y_val)
-                )
-            net = ClassifierNet(
-                EncoderClassifier(encoder, head),
-                lr=self.lr,
-                optimizer__param_groups=[("head.*", {"lr": self.head_lr})],
-                max_epochs=epochs,
-                batch_size=self.batch_size,
-                train_split=None if valid is None else predefined_split(valid),
-                spec_augment=self.spec_augment,
-                **self._loader_kwargs(source),
-                **kwargs,
-            )
-            return self._train(net, "head", EpochClipDataset(source, y_int))
-        kw = self._embed_kwargs()
-        z_train = embed_batches(encoder, X_train, **kw)
-        if self.head_views:
-            views = [
-                self._view_embeddings(encoder, source, X_train, view)
-                for view in range(self.head_views)
-            ]
-            z_train = np.concatenate([z_train, *views])
-            y_int = np.tile(y_int, 1 + self.head_views)
-        valid = None
-        if have_valid:
-            valid = Dataset(embed_batches(encoder, Xv, **kw), val_bona.astype(np.int64))
-        head = MLPHead(encoder.embed_dim)
-        if self.standardize_embeddings:
-            head.standardize(z_train)
-        net = ClassifierNet(
-            head,
-            lr=self.head_lr,
-            max_epochs=self.head_epochs,
-            batch_size=self.head_batch_size,
-            train_split=None if valid is None else predefined_split(valid),
-            **kwargs,
-        )
-        return self._train(net, "head", z_train, y_int)
-
-    def _view_embeddings(self, encoder, source, X_train, view: int) -> np.ndarray:
-        """Embeddings of augmented view ``view`` of every training clip."""
-        epoch = _VIEW_EPOCH + view  # draws apart from those of stage I's epochs
-        kw = self._embed_kwargs()
-        if isinstance(source, ClipStream):
-            source.set_epoch(epoch)
-            data = source
-        elif source.augment is not None:
-            data = source.features(epoch)
-        else:
-            data = X_train
-        generator = torch.Generator().manual_seed(
-            seed_from(self.random_state) + 7919 * (view + 1)
-        )
-
-        def run(xb):
-            if self.spec_augment is not None:
-                xb = self.spec_augment(xb, generator)
-            with autocast(self.device_, kw["precision"]):
-                return encoder(xb.to(self.device_)).float()
-
-        was_training = encoder.training
-        encoder.eval()
-        try:
-            with torch.no_grad():
-                return collect_batches(
-                    run,
-                    data,
-                    encoder.embed_dim,
-                    batch_size=kw["batch_size"],
-                    num_workers=kw["num_workers"],
-                )
-        finally:
-            encoder.train(was_training)
-
-    def _loader_kwargs(self, source) -> dict:
-        """skorch iterator arguments: worker processes for streamed data."""
-        if not isinstance(source, ClipStream) or self.num_workers == 0:
-            return {}
-        return {
-            "iterator_train__num_workers": self.num_workers,
-            "iterator_valid__num_workers": self.num_workers,
-        }
-
-    def _embed_kwargs(self) -> dict:
-        return {
-            "batch_size": 64,
-            "device": self.device_,
-            "precision": getattr(self, "precision", "fp32"),
-            "num_workers": getattr(self, "num_workers", 0),
-        }
 
     # ------------------------------------------------------------- inference
     @property
     def _end_to_end(self) -> bool:
-        return self.loss == "ce" or not self.freeze_encoder
+        return end_to_end(self)
 
-    @torch.no_grad()
     def _logits(self, X3) -> np.ndarray:
-        module = self.head_net_.module_
-        module.eval()
-        kw = self._embed_kwargs()
-        if self._end_to_end:
-
-            def run(xb):
-                with autocast(self.device_, kw["precision"]):
-                    return module(xb.to(self.device_)).double()
-
-            return collect_batches(
-                run,
-                X3,
-                2,
-                batch_size=kw["batch_size"],
-                num_workers=kw["num_workers"],
-                dtype=np.float64,
-            )
-        z = embed_batches(self.encoder_, X3, **kw)
-        with autocast(self.device_, kw["precision"]):
-            logits = module(torch.as_tensor(z, device=self.device_))
-        return logits.double().cpu().numpy()
+        return head_logits(self, X3)
 
     def _decision(self, X3) -> np.ndarray:
         logits = self._logits(X3)
@@ -1078,9 +580,10 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X3, _ = self._features(X, reset=False)
         expected = (self.target_length_, self.n_mels_)
-        if self._shape(X3) != expected:
+        shape = _inputs.spec_shape(X3)
+        if shape != expected:
             raise ValueError(
-                f"X has spectrograms of shape {self._shape(X3)}; the model was fitted "
+                f"X has spectrograms of shape {shape}; the model was fitted "
                 f"on {expected} (frames, mel bins)."
             )
         return X3
