@@ -206,7 +206,18 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     from sklearn_ssastcl.datasets import write_scores
 
-    model = joblib.load(args.model)
+    try:
+        model = joblib.load(args.model)
+    except Exception as exc:  # any unpickling failure means: not a model file
+        raise CLIError(
+            f"{args.model} is not a model file written by 'ssastcl train' (it could "
+            f"not be loaded: {type(exc).__name__}: {exc})."
+        ) from exc
+    if not hasattr(model, "decision_function"):
+        raise CLIError(
+            f"{args.model} holds a {type(model).__name__}, not a detector with "
+            "decision_function; give a model file written by 'ssastcl train'."
+        )
     ids, paths, frame = _score_inputs(args)
     scores = model.decision_function(paths)
     extra = {}

@@ -23,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="SSAST-CL spoofed-speech detection: train, score and evaluate "
         "countermeasures on corpora in the ASVspoof layout.",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of a user error instead of one line",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
@@ -267,14 +272,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean bad input (a file, a path, an option), not a bug."""
+    import pickle
+
+    errors = [
+        CLIError,
+        OSError,  # missing, unreadable or unwritable files and folders
+        ValueError,
+        EOFError,  # a truncated model file
+        pickle.UnpicklingError,  # a model file that is not a pickle
+    ]
+    try:
+        import soundfile
+
+        errors.append(soundfile.LibsndfileError)
+    except (ImportError, AttributeError):  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    A user error (bad file, path or option) prints one line and returns 2; pass
+    ``--debug`` to see its traceback. Anything else is a bug and raises.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CLIError, FileNotFoundError, ValueError) as exc:
-        print(f"ssastcl {args.command}: error: {exc}", file=sys.stderr)
+    except _user_errors() as exc:
+        if args.debug:
+            raise
+        ours = isinstance(exc, (CLIError, ValueError))  # messages written to be read
+        name = "" if ours else f"{type(exc).__name__}: "
+        print(f"ssastcl {args.command}: error: {name}{exc}", file=sys.stderr)
         return 2
 
 

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_ssastcl.calibration import ScoreCalibrator
-from sklearn_ssastcl.cli import main
+from sklearn_ssastcl.cli import CLIError, main
 from sklearn_ssastcl.datasets import read_scores
 from sklearn_ssastcl.fusion import ScoreFusion
 from sklearn_ssastcl.metrics import act_dcf, cllr, eer_score, min_dcf
@@ -292,3 +292,35 @@ def test_calibrate_needs_labels(files, capsys):
     )  # fmt: skip
     assert status == 2
     assert "has no labels" in capsys.readouterr().err
+
+
+def test_a_text_file_as_model_is_one_line_and_debug_shows_the_traceback(files, capsys):
+    import pickle
+
+    t = files["tmp"]
+    model = t / "model.joblib"
+    model.write_text("not a model\n")
+    argv = ["score", "--model", str(model), str(t / "a_dev.txt")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ssastcl score: error: ")
+    assert "Traceback" not in "\n".join(err)
+    assert "is not a model file written by 'ssastcl train'" in err[0]
+    with pytest.raises(CLIError) as info:
+        main(["--debug", *argv])
+    assert isinstance(info.value.__cause__, (pickle.UnpicklingError, KeyError))
+
+
+def test_an_unwritable_output_is_one_line(files, capsys):
+    t = files["tmp"]
+    status = main(
+        [
+            "calibrate",
+            "--dev-scores", str(t / "a_dev.txt"),
+            "--dev-protocol", str(t / "dev_key.txt"),
+            "--scores", str(t / "a_eval.txt"),
+            "--out", str(t / "no_such_folder" / "llr.txt"),
+        ]
+    )  # fmt: skip
+    assert status == 2
+    assert "does not exist" in capsys.readouterr().err
