@@ -7,7 +7,11 @@ import json
 import time
 from pathlib import Path
 
-from sklearn_ssastcl._cli_common import AUDIO_EXTENSIONS, CLIError
+from sklearn_ssastcl._cli_common import (
+    AUDIO_EXTENSIONS,
+    CLIError,
+    check_output_file,
+)
 
 
 def _check_audio_files(frame, protocol: Path, audio_dir: Path) -> None:
@@ -130,6 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train the recipe on a corpus in the ASVspoof layout and save the model."""
     import joblib
 
+    check_output_file(args.out, create_folder=True)
     train = _labelled_set(args.protocol, args.audio_dir, args.max_clips, args.seed or 0)
     fit_params = {}
     if "attack" in train:
@@ -156,7 +161,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     clf.fit(train["path"].tolist(), train["label"].to_numpy(), **fit_params)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(clf, args.out)
     print(f"Trained in {time.perf_counter() - start:.1f} s; model saved to {args.out}.")
     return 0
@@ -218,7 +222,18 @@ def cmd_score(args: argparse.Namespace) -> int:
             f"{args.model} holds a {type(model).__name__}, not a detector with "
             "decision_function; give a model file written by 'ssastcl train'."
         )
+    if args.out is not None:
+        check_output_file(args.out)
     ids, paths, frame = _score_inputs(args)
+    if (
+        args.format == "2019"
+        and frame is not None
+        and not {"attack", "label"} <= set(frame.columns)
+    ):
+        raise CLIError(
+            f"--format 2019 writes 'UTT ATTACK KEY SCORE', but {args.protocol} has no "
+            "attack and key columns (a trial list?); use --format 2021."
+        )
     scores = model.decision_function(paths)
     extra = {}
     if args.format == "2019" and frame is not None:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from sklearn_ssastcl._cli_common import CLIError
+from sklearn_ssastcl._cli_common import CLIError, check_output_file
 
 
 def _read_asv_scores(path: Path):
@@ -175,19 +175,12 @@ def _write_like(path: Path, source, scores) -> None:
         write_scores(path, source["utterance_id"], scores, format="2021")
 
 
-def _check_out(path: Path) -> None:
-    if path.is_dir():
-        raise CLIError(f"--out {path} is a folder; give a file name.")
-    if not path.parent.is_dir():
-        raise CLIError(f"--out {path}: folder {path.parent} does not exist.")
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit a score-to-LLR calibration on development scores and apply it to a
     score file: the output holds natural-log likelihood ratios."""
     from sklearn_ssastcl.datasets import read_scores
 
-    _check_out(args.out)
+    check_output_file(args.out)
     target = read_scores(args.scores)
     cal = _fit_calibrator(args.dev_scores, args.dev_protocol, args.prior)
     _write_like(args.out, target, cal.decision_function(target["score"].to_numpy()))
@@ -212,7 +205,7 @@ def cmd_fuse(args: argparse.Namespace) -> int:
     from sklearn_ssastcl.datasets import read_protocol, read_scores
     from sklearn_ssastcl.fusion import ScoreFusion
 
-    _check_out(args.out)
+    check_output_file(args.out)
     if len(args.dev_scores) != len(args.scores):
         raise CLIError(
             f"Got {len(args.dev_scores)} --dev-scores files but {len(args.scores)} "

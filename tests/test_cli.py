@@ -308,3 +308,43 @@ def test_train_calibrate_sets_the_parameter(corpus, monkeypatch):
         with pytest.raises(Stop):
             main([*args, *extra, "--out", str(corpus / "unused.joblib")])
         assert seen["calibrate"] is expected
+
+
+def test_bad_out_fails_before_training(corpus, monkeypatch, capsys):
+    from sklearn_ssastcl import SSASTCLClassifier
+
+    def never(self, *a, **k):
+        raise AssertionError("fit must not start")
+
+    monkeypatch.setattr(SSASTCLClassifier, "fit", never)
+    protocol, audio = _paths(corpus, "train")
+    args = ["train", "--protocol", str(protocol), "--audio-dir", str(audio)]
+    assert main([*args, "--out", str(corpus)]) == 2  # an existing folder
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_score_checks_format_and_out_before_scoring(
+    corpus, trained, tmp_path, monkeypatch, capsys
+):
+    from sklearn_ssastcl import SSASTCLClassifier
+
+    def never(self, *a, **k):
+        raise AssertionError("scoring must not start")
+
+    monkeypatch.setattr(SSASTCLClassifier, "decision_function", never)
+    protocol, audio = _paths(corpus, "eval")
+    trials = tmp_path / "trials.txt"
+    ids = [line.split()[1] for line in protocol.read_text().splitlines()]
+    trials.write_text("\n".join(ids) + "\n")
+    base = ["score", "--model", str(trained), "--audio-dir", str(audio)]
+    status = main(
+        [*base, "--protocol", str(trials), "--format", "2019",
+         "--out", str(tmp_path / "s.txt")]
+    )  # fmt: skip
+    assert status == 2
+    assert "use --format 2021" in capsys.readouterr().err
+    status = main(
+        [*base, "--protocol", str(protocol), "--out", str(tmp_path / "no" / "s.txt")]
+    )
+    assert status == 2
+    assert "does not exist" in capsys.readouterr().err
