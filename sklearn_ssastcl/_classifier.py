@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ssastcl import _inputs
+from sklearn_ssastcl._fingerprint import claim_checkpoint_dir, fit_fingerprint
 from sklearn_ssastcl._pairs import per_clip
 from sklearn_ssastcl._persistence import load_classifier, save_classifier
 from sklearn_ssastcl._score_checks import one_minus_eer
@@ -173,7 +174,11 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto".
     checkpoint_dir : str or path-like or None, default=None
-        Save each epoch there and resume an interrupted ``fit`` from it.
+        Save each epoch there and resume an interrupted ``fit`` from it. The
+        folder is tied to one fit (a fingerprint of the data and parameters in
+        ``fingerprint.json``): a fit with other data or parameters (all but
+        ``max_epochs``, which may grow to train longer), or a non-empty folder
+        without a fingerprint, is refused before training.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, pairs, splits, augmentation and shuffling.
     verbose : int, default=0
@@ -516,6 +521,9 @@ class SSASTCLClassifier(ClassifierMixin, BaseEstimator):
                 f"{shape}."
             )
         self.target_length_, self.n_mels_ = int(shape[0]), int(shape[1])
+        if self.checkpoint_dir is not None:
+            fingerprint = fit_fingerprint(self, X3, y, Xv, y_val, attacks, groups)
+            claim_checkpoint_dir(self.checkpoint_dir, fingerprint)
         source = _inputs.training_source(self, X3, waves, train, seed)
         X_train = _inputs.take(X3, train)
         y_train = is_bona[train]
