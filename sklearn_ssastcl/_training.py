@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LRScheduler
 
 from sklearn_ssastcl._net import RestoreBest, SetEpoch, WarmupCosine
 from sklearn_ssastcl._pairs import ClipStream
@@ -46,6 +46,35 @@ def class_weights(class_weight, classes, pos_index, is_bona) -> torch.Tensor | N
     return torch.tensor(class_weight, dtype=torch.float32)
 
 
+class BatchLRScheduler(LRScheduler):
+    """skorch ``LRScheduler`` stepped per batch that resumes at the right step.
+
+    skorch rebuilds the schedule at each ``fit`` with ``last_epoch`` set to the
+    number of *epochs* done; a per-batch schedule must restart at the number of
+    *batches* done, or a resumed fit follows another learning-rate curve.
+    """
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        scheduler_kwargs.setdefault("last_epoch", int(self.batch_idx_) - 1)
+        return policy(net.optimizer_, **scheduler_kwargs)
+
+
+class RNGCheckpoint(Callback):
+    """Save the torch RNG state after each epoch, beside skorch's checkpoint.
+
+    Batch order, SpecAugment masks and dropout draw from the global torch RNG; a
+    resumed fit restores this state (:func:`train`) to continue the very draws
+    the uninterrupted fit would have made.
+    """
+
+    def __init__(self, dirname):
+        self.dirname = dirname
+
+    def on_epoch_end(self, net, **kwargs):
+        Path(self.dirname).mkdir(parents=True, exist_ok=True)
+        torch.save(torch.get_rng_state(), Path(self.dirname) / "rng.pt")
+
+
 def lr_schedule(est, n_items: int, epochs: int) -> list:
     """``[("lr_scheduler", LRScheduler)]`` for ``lr_schedule``, or ``[]``.
 
@@ -67,7 +96,7 @@ def lr_schedule(est, n_items: int, epochs: int) -> list:
         return []
     steps = -(-int(n_items) // est.batch_size)  # batches per epoch
     factor = WarmupCosine(round(est.warmup_epochs * steps), epochs * steps)
-    scheduler = LRScheduler(
+    scheduler = BatchLRScheduler(
         policy=torch.optim.lr_scheduler.LambdaLR,
         lr_lambda=factor,
         step_every="batch",
@@ -141,6 +170,7 @@ def callbacks(est, stage: str, have_valid: bool, extra=()) -> list:
             load_best=False,
         )
         out.append(("checkpoint", every))
+        out.append(("rng_checkpoint", RNGCheckpoint(dirname)))
         if have_valid:
             best_ckpt = Checkpoint(
                 monitor="valid_eer_best",
@@ -185,6 +215,8 @@ def train(net, checkpoint_dir, stage: str, X, y=None):
             f_optimizer=folder / "optimizer.pt",
             f_history=folder / "history.json",
         )
+        if (folder / "rng.pt").exists():  # continue the interrupted fit's draws
+            torch.set_rng_state(torch.load(folder / "rng.pt", weights_only=True))
     epochs = max(0, net.max_epochs - len(net.history))
     net.partial_fit(X, y, epochs=epochs)
     return net
