@@ -300,8 +300,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    from sklearn_ssastcl.datasets._audio import MultiChannelAudioError
+
     try:
         return args.func(args)
+    except MultiChannelAudioError as exc:
+        if args.debug:
+            raise
+        print(
+            f"ssastcl {args.command}: error: {exc.path} has {exc.n_channels} "
+            "channels; ssastcl reads mono audio. Mix it down first, e.g. "
+            "`sox in.wav out.wav remix -`.",
+            file=sys.stderr,
+        )
+        return 2
     except _user_errors() as exc:
         if args.debug:
             raise

@@ -348,3 +348,12 @@ def test_score_checks_format_and_out_before_scoring(
     )
     assert status == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_stereo_audio_gets_cli_advice(trained, tmp_path, capsys):
+    stereo = tmp_path / "stereo.flac"
+    sf.write(stereo, np.zeros((16000, 2), dtype=np.float32) + 0.01, 16000)
+    assert main(["score", "--model", str(trained), str(stereo)]) == 2
+    err = capsys.readouterr().err
+    assert "has 2 channels" in err and "sox" in err
+    assert "mono='mean'" not in err  # a Python option the command line lacks

@@ -13,6 +13,15 @@ import soundfile as sf
 _MONO_OPTIONS = ("raise", "mean", "first")
 
 
+class MultiChannelAudioError(ValueError):
+    """An audio file with several channels where a mono one is expected."""
+
+    def __init__(self, message: str, *, path: str, n_channels: int):
+        super().__init__(message)
+        self.path = path
+        self.n_channels = n_channels
+
+
 def load_audio(
     path: str | os.PathLike,
     sample_rate: int = 16000,
@@ -86,11 +95,13 @@ def load_audio(
         raise ValueError(f"Audio file {str(path)!r} holds no samples (it is empty).")
     if n_channels > 1:
         if mono == "raise":
-            raise ValueError(
+            raise MultiChannelAudioError(
                 f"Audio file {str(path)!r} has {n_channels} channels; a mono file is "
                 "expected. Pass mono='mean' to average the channels or mono='first' "
                 "to keep the first one, or downmix it beforehand "
-                "(e.g. `sox in.wav out.wav remix -`)."
+                "(e.g. `sox in.wav out.wav remix -`).",
+                path=str(path),
+                n_channels=n_channels,
             )
         data = data.mean(axis=1) if mono == "mean" else data[:, 0]
     else:
