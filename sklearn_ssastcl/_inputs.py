@@ -2,7 +2,7 @@
 
 Turns what ``fit``/``predict`` receive (spectrograms, waveforms, file paths or a
 protocol DataFrame) into float32 ``(n, frames, n_mels)`` arrays or a streamed
-:class:`~sklearn_ssastcl._pairs.ClipStream`, checks the labels, holds out the
+:class:`~sklearn_ssastcl._sources.ClipStream`, checks the labels, holds out the
 validation part and builds the stage I feature source.
 """
 
@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_memory, validate_data
 
-from sklearn_ssastcl._pairs import ClipStream, FeatureSource, read_clip
+from sklearn_ssastcl._sources import ClipStream, FeatureSource, read_clip
 
 
 def sample_rate(frontend) -> int:

@@ -28,7 +28,8 @@ from sklearn_ssastcl._net import (
     embed_batches,
     valid_eer,
 )
-from sklearn_ssastcl._pairs import ClipStream, EpochClipDataset
+from sklearn_ssastcl._pairs import EpochClipDataset
+from sklearn_ssastcl._sources import ClipStream
 from sklearn_ssastcl._training import (
     callbacks,
     class_weights,

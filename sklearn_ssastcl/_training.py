@@ -12,7 +12,7 @@ import torch
 from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LRScheduler
 
 from sklearn_ssastcl._net import RestoreBest, SetEpoch, WarmupCosine
-from sklearn_ssastcl._pairs import ClipStream
+from sklearn_ssastcl._sources import ClipStream
 
 
 def class_weights(class_weight, classes, pos_index, is_bona) -> torch.Tensor | None:

@@ -473,7 +473,7 @@ def test_streaming_and_precision_params_round_trip(data, tmp_path):
 def test_head_views_train_the_head_on_augmented_embeddings():
     from sklearn_ssastcl._classifier import _VIEW_EPOCH
     from sklearn_ssastcl._net import embed_batches
-    from sklearn_ssastcl._pairs import clip_rng
+    from sklearn_ssastcl._sources import clip_rng
     from sklearn_ssastcl._utils import seed_from
     from sklearn_ssastcl.augment import RawBoost
 

@@ -10,10 +10,10 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sklearn_ssastcl._pairs as pairs_module
+import sklearn_ssastcl._sources as sources_module
 from sklearn_ssastcl import LogMel, SSASTCLClassifier
 from sklearn_ssastcl._net import autocast
-from sklearn_ssastcl._pairs import ClipStream
+from sklearn_ssastcl._sources import ClipStream
 from tests._tiny import N_FRAMES, TINY, one_torch_thread  # noqa: F401
 
 N_CLIPS = 24
@@ -52,13 +52,13 @@ def _augment(wave, rng, sample_rate=16000):
 def count_loads(monkeypatch):
     """Count the files read by the streaming code."""
     calls = []
-    real = pairs_module.load_audio
+    real = sources_module.load_audio
 
     def spy(path, sample_rate=16000, **kw):
         calls.append(path)
         return real(path, sample_rate, **kw)
 
-    monkeypatch.setattr(pairs_module, "load_audio", spy)
+    monkeypatch.setattr(sources_module, "load_audio", spy)
     return calls
 
 

@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from sklearn_ssastcl._pairs import (
-    EpochPairDataset,
-    FeatureSource,
-    PairSampler,
-    epoch_rng,
-)
+from sklearn_ssastcl._pairs import EpochPairDataset, PairSampler, epoch_rng
+from sklearn_ssastcl._sources import FeatureSource
 
 
 def _labels():
@@ -143,7 +139,7 @@ def test_epoch_dataset_redraws_pairs_and_augmented_features():
 
 
 def test_augmentation_draws_depend_on_seed_epoch_and_clip_only():
-    from sklearn_ssastcl._pairs import clip_rng
+    from sklearn_ssastcl._sources import clip_rng
 
     waves = [np.full(20, i, dtype=np.float32) for i in range(4)]
 
