@@ -119,3 +119,20 @@ def warn_short(
         UserWarning,
         stacklevel=stacklevel + 1,
     )
+
+
+def is_clip_sequence(X, kinds: str = "O") -> bool:
+    """Whether ``X`` is a list/tuple of clips, or a 1-D array of dtype ``kinds``."""
+    dtype = getattr(X, "dtype", None)
+    return isinstance(X, (list, tuple)) or (
+        getattr(X, "ndim", None) == 1
+        and isinstance(dtype, np.dtype)
+        and dtype.kind in kinds
+    )
+
+
+def forget_input_features(estimator) -> None:
+    """Drop ``n_features_in_`` and ``feature_names_in_`` (clips have no fixed width)."""
+    for attr in ("n_features_in_", "feature_names_in_"):
+        if hasattr(estimator, attr):
+            delattr(estimator, attr)

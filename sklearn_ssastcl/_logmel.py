@@ -14,7 +14,13 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_ssastcl._clips import check_float_samples, min_samples, warn_short
+from sklearn_ssastcl._clips import (
+    check_float_samples,
+    forget_input_features,
+    is_clip_sequence,
+    min_samples,
+    warn_short,
+)
 
 #: SSAST's AudioSet statistics of the un-normalised fbank (``src/run_*.sh``).
 SSAST_MEAN: float = -4.2677393
@@ -374,17 +380,9 @@ class LogMel(TransformerMixin, BaseEstimator):
                 f"LogMel got a single path {os.fspath(X)!r}; pass a list of paths, "
                 "e.g. [path]."
             )
-        dtype = getattr(X, "dtype", None)
-        is_sequence = isinstance(X, (list, tuple)) or (
-            getattr(X, "ndim", None) == 1
-            and isinstance(dtype, np.dtype)
-            and dtype.kind in "OUS"
-        )
-        if is_sequence:
+        if is_clip_sequence(X, "OUS"):
             if reset:
-                for name in ("n_features_in_", "feature_names_in_"):
-                    if hasattr(self, name):
-                        delattr(self, name)
+                forget_input_features(self)
             return self._check_sequence(list(X), window)
         ndim = getattr(X, "ndim", None)
         if ndim is None:

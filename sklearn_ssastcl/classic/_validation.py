@@ -7,7 +7,11 @@ import os
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from sklearn_ssastcl._clips import check_float_samples
+from sklearn_ssastcl._clips import (
+    check_float_samples,
+    forget_input_features,
+    is_clip_sequence,
+)
 
 
 def _short(name: str, n_times: int, window: int, sample_rate: int, where: str) -> str:
@@ -39,17 +43,9 @@ def check_waveforms(
             f"{name} takes waveforms, not file paths; read the files first, e.g. "
             "[sklearn_ssastcl.datasets.load_audio(p) for p in paths]."
         )
-    dtype = getattr(X, "dtype", None)
-    is_sequence = isinstance(X, (list, tuple)) or (
-        getattr(X, "ndim", None) == 1
-        and isinstance(dtype, np.dtype)
-        and dtype.kind == "O"
-    )
-    if is_sequence:
+    if is_clip_sequence(X, "O"):
         if reset:
-            for attr in ("n_features_in_", "feature_names_in_"):
-                if hasattr(estimator, attr):
-                    delattr(estimator, attr)
+            forget_input_features(estimator)
         clips = _check_sequence(name, list(X), window, sample_rate)
         if y is not None:
             y = _check_y(name, y, len(clips))
