@@ -8,13 +8,13 @@ Compare detectors with detection error trade-off (DET) curves drawn by
 bona fide and spoof scores overlap with
 :func:`~sklearn_ssastcl.plotting.plot_score_histogram`.
 
-Three detectors are trained on the same log-mel spectrograms of the sample
-shipped with the package: SSAST-CL (contrastive stage I, then an MLP head), the
-cross-entropy SSAST baseline (``loss="ce"``), and a logistic regression on each
-clip's per-band mean and standard deviation of the log-mel energies. The
-transformers are tiny and the evaluation part has 32 clips, so the curves are
-coarse staircases and the ranking of the three means nothing; the example shows
-how to draw and read the plots.
+Three detectors are trained on the same log-mel spectrograms of the sample shipped
+with the package: SSAST-CL (contrastive stage I, then an MLP head), the
+cross-entropy SSAST baseline (:class:`~sklearn_ssastcl.SSASTCEClassifier`), and a
+logistic regression on each clip's per-band mean and standard deviation of the
+log-mel energies. The transformers are tiny and the evaluation part has 32 clips, so
+the curves are coarse staircases and the ranking of the three means nothing; the
+example shows how to draw and read the plots.
 """
 
 # %%
@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklearn_ssastcl import LogMel, SSASTCLClassifier
+from sklearn_ssastcl import LogMel, SSASTCEClassifier, SSASTCLClassifier
 from sklearn_ssastcl.datasets import load_spoof_sample
 from sklearn_ssastcl.metrics import eer_score
 from sklearn_ssastcl.plotting import plot_det_curve, plot_score_histogram
@@ -45,14 +45,13 @@ tiny = {
     "depth": 2,
     "num_heads": 2,
     "max_epochs": 3,
-    "head_epochs": 20,
     "batch_size": 8,
     "lr": 3e-4,
     "validation_split": 0.25,
     "random_state": RANDOM_STATE,
 }
-ssast_cl = SSASTCLClassifier(loss="contrastive", **tiny).fit(X_train, y_train)
-ssast_ce = SSASTCLClassifier(loss="ce", **tiny).fit(X_train, y_train)
+ssast_cl = SSASTCLClassifier(head_epochs=20, **tiny).fit(X_train, y_train)
+ssast_ce = SSASTCEClassifier(**tiny).fit(X_train, y_train)
 
 
 def band_statistics(X):
@@ -69,7 +68,7 @@ baseline = make_pipeline(
 # %%
 # Scores, higher = more bona fide
 # -------------------------------
-# ``SSASTCLClassifier.decision_function`` already points towards bona fide.
+# The SSAST detectors' ``decision_function`` already points towards bona fide.
 # scikit-learn's ``LogisticRegression.decision_function`` points towards
 # ``classes_[1]``, which is ``"spoof"`` here (classes sort alphabetically), so
 # its sign is flipped.

@@ -20,7 +20,7 @@ import torch
 from sklearn_ssastcl.datasets import load_spoof_sample
 from sklearn_ssastcl.recipe import make_recipe
 
-SHORT = dict(random_state=0, max_epochs=2, pairs_per_epoch=64, head_epochs=5)
+SHORT = {"random_state": 0, "max_epochs": 2, "pairs_per_epoch": 64, "head_epochs": 5}
 
 
 def _ce(**kw):
@@ -48,7 +48,9 @@ def scores() -> dict[str, np.ndarray]:
     Xe = [w for w, t in zip(data.waveforms, train) if not t]
     out = {}
     for name, make in CONFIGS.items():
-        clf = make().fit(X, data.labels[train], attacks=data.attacks[train])
+        clf = make()
+        extra = {"attacks": data.attacks[train]} if hasattr(clf, "pair_mix") else {}
+        clf.fit(X, data.labels[train], **extra)
         out[name] = clf.decision_function(Xe)
         out[name + "_threshold"] = np.array([clf.threshold_])
         print(name, type(clf).__name__, out[name][:3], clf.threshold_, flush=True)

@@ -15,6 +15,7 @@ _LAZY = {
     "ScoreCalibrator": "sklearn_ssastcl.calibration",
     "ScoreFusion": "sklearn_ssastcl.fusion",
     "SpectralStatsClassifier": "sklearn_ssastcl.classic",
+    "SSASTCEClassifier": "sklearn_ssastcl._ce_classifier",
     "SSASTCLClassifier": "sklearn_ssastcl._classifier",
     "SSASTPretrainer": "sklearn_ssastcl._pretrainer",
     "show_versions": "sklearn_ssastcl._utils",

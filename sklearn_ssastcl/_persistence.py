@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_ssastcl._net import ClassifierNet
 from sklearn_ssastcl._utils import check_device
 from sklearn_ssastcl.calibration import ScoreCalibrator
-from sklearn_ssastcl.nn._siamese import EncoderClassifier, LinearHead, MLPHead
+from sklearn_ssastcl.nn._siamese import EncoderClassifier
 
 _ARCH_KEYS = ("embed_dim", "depth", "num_heads", "mlp_ratio", "kernel_size", "stride")
 
@@ -128,11 +128,7 @@ def load_classifier(cls, path, *, device: str = "cpu"):
     if config["n_features_in"] is not None:
         clf.n_features_in_ = config["n_features_in"]
     encoder = clf._build_encoder(clf.target_length_, clf.n_mels_)
-    head = (
-        LinearHead(encoder.embed_dim)
-        if clf.loss == "ce"
-        else MLPHead(encoder.embed_dim)
-    )
+    head = clf._new_head(encoder.embed_dim)
     module = EncoderClassifier(encoder, head) if clf._end_to_end else head
     try:
         encoder.load_state_dict(state["encoder"])

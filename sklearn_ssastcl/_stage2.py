@@ -2,8 +2,8 @@
 
 With a frozen encoder, an MLP head is trained with weighted cross-entropy on
 the clip embeddings (optionally with embeddings of augmented views) [1]_.
-Otherwise (``loss="ce"``, the "vanilla SSAST" baseline, or
-``freeze_encoder=False``) encoder and head are trained together end to end.
+Otherwise (the "vanilla SSAST" baseline :class:`~sklearn_ssastcl.SSASTCEClassifier`,
+or ``freeze_encoder=False``) encoder and head are trained together end to end.
 :func:`head_logits` runs the fitted nets at inference.
 
 References
@@ -39,25 +39,9 @@ from sklearn_ssastcl._training import (
     train,
 )
 from sklearn_ssastcl._utils import seed_from
-from sklearn_ssastcl.nn._siamese import EncoderClassifier, LinearHead, MLPHead
+from sklearn_ssastcl.nn._siamese import EncoderClassifier, MLPHead
 
 _VIEW_EPOCH = 1_000_000  # augmentation "epochs" of the stage II views
-
-
-def end_to_end(est) -> bool:
-    """Whether ``est`` trains encoder and head together (no frozen stage II).
-
-    Parameters
-    ----------
-    est : SSASTCLClassifier
-        The estimator (``loss``, ``freeze_encoder``).
-
-    Returns
-    -------
-    bool
-        True for ``loss="ce"`` or ``freeze_encoder=False``.
-    """
-    return est.loss == "ce" or not est.freeze_encoder
 
 
 def fit_head(est, encoder, source, X_train, y_train, Xv, val_bona):
@@ -108,7 +92,7 @@ def fit_head(est, encoder, source, X_train, y_train, Xv, val_bona):
         "precision": est.precision,
     }
     y_int = y_train.astype(np.int64)
-    if end_to_end(est):
+    if est._end_to_end:
         return _fit_end_to_end(est, encoder, source, y_int, Xv, val_bona, extra, kwargs)
     return _fit_frozen(est, encoder, source, X_train, y_int, Xv, val_bona, kwargs)
 
@@ -116,15 +100,11 @@ def fit_head(est, encoder, source, X_train, y_train, Xv, val_bona):
 def _fit_end_to_end(est, encoder, source, y_int, Xv, val_bona, extra, kwargs):
     """Encoder + head with cross-entropy (the CE baseline or an unfrozen stage II)."""
     have_valid = Xv is not None
-    epochs = est.max_epochs if est.loss == "ce" else est.head_epochs
+    epochs = est._end_to_end_epochs
     kwargs["callbacks"] = callbacks(
         est, "head", have_valid, [*extra, *lr_schedule(est, len(y_int), epochs)]
     )
-    head = (
-        LinearHead(encoder.embed_dim)
-        if est.loss == "ce"
-        else MLPHead(encoder.embed_dim)
-    )
+    head = est._new_head(encoder.embed_dim)
     valid = None
     if have_valid:
         y_val = val_bona.astype(np.int64)
@@ -249,7 +229,7 @@ def head_logits(est, X3) -> np.ndarray:
     module = est.head_net_.module_
     module.eval()
     kw = embed_kwargs(est)
-    if end_to_end(est):
+    if est._end_to_end:
 
         def run(xb):
             with autocast(est.device_, kw["precision"]):

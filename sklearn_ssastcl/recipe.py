@@ -127,7 +127,14 @@ def make_augment(name: str = "fir+rawboost"):
 
 
 def make_recipe(preset: str = "small", *, augment=None, frontend=None, **overrides):
-    """A ``SSASTCLClassifier`` configured as a named recipe, with overrides.
+    """A detector configured as a named recipe, with overrides.
+
+    ``SSASTCLClassifier`` by default; ``loss="ce"`` gives the cross-entropy
+    baseline ``SSASTCEClassifier`` with the recipe's shared settings (encoder,
+    front end, augmentation, ``max_epochs``, ``lr``, ...). Its parameters of the
+    contrastive stages (``pairs_per_epoch``, ``head_epochs``, ...), from the
+    recipe or the overrides, are then dropped, so that one call can build
+    both systems of a comparison.
 
     Parameters
     ----------
@@ -145,7 +152,7 @@ def make_recipe(preset: str = "small", *, augment=None, frontend=None, **overrid
 
     Returns
     -------
-    SSASTCLClassifier
+    SSASTCLClassifier or SSASTCEClassifier
         Unfitted.
 
     Examples
@@ -154,10 +161,11 @@ def make_recipe(preset: str = "small", *, augment=None, frontend=None, **overrid
     >>> clf = make_recipe(random_state=0)
     >>> clf.embed_dim, clf.kernel_size, clf.frontend.target_length
     (64, (128, 2), 300)
-    >>> make_recipe(loss="ce", augment="none").spec_augment is None
-    True
+    >>> ce = make_recipe(loss="ce", augment="none")
+    >>> type(ce).__name__, ce.spec_augment is None
+    ('SSASTCEClassifier', True)
     """
-    from sklearn_ssastcl import LogMel, SSASTCLClassifier
+    from sklearn_ssastcl import LogMel, SSASTCEClassifier, SSASTCLClassifier
     from sklearn_ssastcl.augment import SpecAugment
 
     if preset not in PRESETS:
@@ -181,4 +189,8 @@ def make_recipe(preset: str = "small", *, augment=None, frontend=None, **overrid
     else:
         params.setdefault("augment", name)
         params.setdefault("spec_augment", SpecAugment())
+    if params.get("loss") == "ce":
+        shared = SSASTCEClassifier().get_params(deep=False)
+        params = {k: v for k, v in params.items() if k in shared}
+        return SSASTCEClassifier(frontend=frontend, **params)
     return SSASTCLClassifier(frontend=frontend, **params)

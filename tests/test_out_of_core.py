@@ -11,13 +11,21 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_ssastcl._sources as sources_module
-from sklearn_ssastcl import LogMel, SSASTCLClassifier
+from sklearn_ssastcl import LogMel, SSASTCEClassifier, SSASTCLClassifier
 from sklearn_ssastcl._net import autocast
 from sklearn_ssastcl._sources import ClipStream
 from tests._tiny import N_FRAMES, TINY, one_torch_thread  # noqa: F401
 
 N_CLIPS = 24
 KW = {**TINY, "pairs_per_epoch": 16}
+CE_KW = {k: v for k, v in TINY.items() if k != "head_epochs"}
+
+
+def _detector(loss, **kw):
+    """SSAST-CL (``loss="contrastive"``) or the CE baseline, tiny."""
+    if loss == "ce":
+        return SSASTCEClassifier(**CE_KW, **kw)
+    return SSASTCLClassifier(**KW, **kw)
 
 
 def _logmel(**kw):
@@ -65,8 +73,8 @@ def count_loads(monkeypatch):
 @pytest.mark.parametrize("loss", ["contrastive", "ce"])
 def test_streamed_paths_match_in_memory_waveforms(corpus, loss):
     paths, waves, y = corpus
-    memory = SSASTCLClassifier(**KW, loss=loss, frontend=_logmel()).fit(waves, y)
-    streamed = SSASTCLClassifier(**KW, loss=loss, frontend=_logmel()).fit(paths, y)
+    memory = _detector(loss, frontend=_logmel()).fit(waves, y)
+    streamed = _detector(loss, frontend=_logmel()).fit(paths, y)
     # same seed, same features, same batches: the same model, bit for bit
     assert_array_equal(
         streamed.decision_function(paths), memory.decision_function(waves)
@@ -225,9 +233,7 @@ def test_bf16_fit_and_score_run_under_autocast(corpus, loss):
 
     handle = torch.nn.modules.module.register_module_forward_hook(hook)
     try:
-        clf = SSASTCLClassifier(
-            **KW, loss=loss, frontend=_logmel(), precision="bf16"
-        ).fit(paths, y)
+        clf = _detector(loss, frontend=_logmel(), precision="bf16").fit(paths, y)
         n_fit = len(dtypes)
         scores = clf.decision_function(paths)
     finally:
@@ -235,7 +241,7 @@ def test_bf16_fit_and_score_run_under_autocast(corpus, loss):
     assert n_fit and set(dtypes[:n_fit]) == {torch.bfloat16}
     assert set(dtypes[n_fit:]) == {torch.bfloat16}
     assert scores.dtype == np.float64 and np.isfinite(scores).all()
-    ref = SSASTCLClassifier(**KW, loss=loss, frontend=_logmel()).fit(paths, y)
+    ref = _detector(loss, frontend=_logmel()).fit(paths, y)
     # bf16 keeps 8 mantissa bits: two tiny epochs from the same seed stay close
     ref_scores = ref.decision_function(paths)
     assert_allclose(scores, ref_scores, rtol=0, atol=0.05 * np.abs(ref_scores).max())

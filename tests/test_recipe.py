@@ -28,7 +28,9 @@ def test_small_recipe_holds_its_preset():
 
 def test_overrides_win_and_none_drops_augmentation():
     clf = make_recipe(loss="ce", lr=5e-4, augment="none", frontend={"f_max": 4000})
-    assert (clf.loss, clf.lr, clf.embed_dim) == ("ce", 5e-4, 64)
+    assert type(clf).__name__ == "SSASTCEClassifier"
+    assert (clf.lr, clf.embed_dim, clf.max_epochs) == (5e-4, 64, 6)
+    assert not hasattr(clf, "pairs_per_epoch")
     assert clf.augment is None and clf.spec_augment is None
     assert (clf.frontend.f_max, clf.frontend.target_length) == (4000, 300)
 
