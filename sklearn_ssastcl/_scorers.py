@@ -7,7 +7,8 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
-from sklearn_ssastcl._dcf import cllr, min_dcf
+from sklearn_ssastcl._cllr import cllr
+from sklearn_ssastcl._dcf import min_dcf
 from sklearn_ssastcl._eer import eer_score
 from sklearn_ssastcl._score_checks import _check_cost, _check_prior
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from sklearn_ssastcl._bootstrap import eer_confidence_interval
 from sklearn_ssastcl._breakdowns import eer_by_attack, eer_by_group
-from sklearn_ssastcl._dcf import act_dcf, bayes_error_rates, cllr, min_cllr, min_dcf
+from sklearn_ssastcl._cllr import cllr, min_cllr
+from sklearn_ssastcl._dcf import act_dcf, bayes_error_rates, min_dcf
 from sklearn_ssastcl._eer import (
     compute_det_curve,
     compute_eer,
