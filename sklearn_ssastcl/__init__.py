@@ -12,12 +12,15 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "LFCCGMMClassifier": "sklearn_ssastcl.classic",
     "LogMel": "sklearn_ssastcl._logmel",
+    "load_model": "sklearn_ssastcl.model_files",
     "ScoreCalibrator": "sklearn_ssastcl.calibration",
     "ScoreFusion": "sklearn_ssastcl.fusion",
     "SpectralStatsClassifier": "sklearn_ssastcl.classic",
     "SSASTCEClassifier": "sklearn_ssastcl._ce_classifier",
     "SSASTCLClassifier": "sklearn_ssastcl._classifier",
     "SSASTPretrainer": "sklearn_ssastcl._pretrainer",
+    "save_model": "sklearn_ssastcl.model_files",
+    "score_files": "sklearn_ssastcl.scoring",
     "show_versions": "sklearn_ssastcl._utils",
 }
 

@@ -1,4 +1,4 @@
-"""``ssastcl demo``, ``train`` and ``score``: detectors trained and applied."""
+"""``ssastcl demo`` and ``train``: detectors trained and saved as model folders."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from sklearn_ssastcl._cli_common import (
-    AUDIO_EXTENSIONS,
-    CLIError,
-    check_output_file,
-)
+from sklearn_ssastcl._cli_common import CLIError, check_output_folder
 
 
 def _check_audio_files(frame, protocol: Path, audio_dir: Path) -> None:
@@ -131,10 +127,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train the recipe on a corpus in the ASVspoof layout and save the model."""
-    import joblib
+    """Train the recipe on a corpus in the ASVspoof layout and save the model folder."""
+    from sklearn_ssastcl.model_files import save_model
 
-    check_output_file(args.out, create_folder=True)
+    check_output_folder(args.out)
     train = _labelled_set(args.protocol, args.audio_dir, args.max_clips, args.seed or 0)
     fit_params = {}
     if "attack" in train:
@@ -161,89 +157,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     clf.fit(train["path"].tolist(), train["label"].to_numpy(), **fit_params)
-    joblib.dump(clf, args.out)
-    print(f"Trained in {time.perf_counter() - start:.1f} s; model saved to {args.out}.")
-    return 0
-
-
-def _score_inputs(args: argparse.Namespace):
-    """Return ``(utterance_ids, paths, frame or None)`` for the score command."""
-    from sklearn_ssastcl.datasets import read_protocol
-
-    if args.protocol is not None:
-        if args.audio_dir is None:
-            raise CLIError(
-                "--protocol needs --audio-dir (the folder of the audio files)."
-            )
-        frame = read_protocol(args.protocol, audio_dir=args.audio_dir)
-        _check_audio_files(frame, args.protocol, args.audio_dir)
-        return frame["utterance_id"].tolist(), frame["path"].tolist(), frame
-    paths: list[Path] = []
-    for item in args.inputs:
-        item = Path(item)
-        if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix in AUDIO_EXTENSIONS)
-            if not found:
-                raise CLIError(
-                    f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) in {item}"
-                )
-            paths.extend(found)
-        elif item.suffix == ".txt" or item.suffix == ".lst":
-            for line in item.read_text().split():
-                if not Path(line).is_file():
-                    raise CLIError(f"{item} lists {line}, which is not a file.")
-                paths.append(Path(line))
-        elif item.is_file():
-            paths.append(item)
-        else:
-            raise CLIError(f"no such file or folder: {item}")
-    if not paths:
-        raise CLIError(
-            "give --protocol and --audio-dir, or audio files / folders to score."
-        )
-    return [p.stem for p in paths], [str(p) for p in paths], None
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    """Score audio with a trained model and write a score file (higher = bona fide)."""
-    import joblib
-
-    from sklearn_ssastcl.datasets import write_scores
-
-    try:
-        model = joblib.load(args.model)
-    except Exception as exc:  # any unpickling failure means: not a model file
-        raise CLIError(
-            f"{args.model} is not a model file written by 'ssastcl train' (it could "
-            f"not be loaded: {type(exc).__name__}: {exc})."
-        ) from exc
-    if not hasattr(model, "decision_function"):
-        raise CLIError(
-            f"{args.model} holds a {type(model).__name__}, not a detector with "
-            "decision_function; give a model file written by 'ssastcl train'."
-        )
-    if args.out is not None:
-        check_output_file(args.out)
-    ids, paths, frame = _score_inputs(args)
-    if (
-        args.format == "2019"
-        and frame is not None
-        and not {"attack", "label"} <= set(frame.columns)
-    ):
-        raise CLIError(
-            f"--format 2019 writes 'UTT ATTACK KEY SCORE', but {args.protocol} has no "
-            "attack and key columns (a trial list?); use --format 2021."
-        )
-    scores = model.decision_function(paths)
-    extra = {}
-    if args.format == "2019" and frame is not None:
-        extra = {"attacks": frame["attack"].tolist(), "labels": frame["label"].tolist()}
-    elif args.format == "2019":
-        extra = {"attacks": ["-"] * len(ids), "labels": ["-"] * len(ids)}
-    if args.out is None:
-        for utt, score in zip(ids, scores):
-            print(f"{utt} {float(score)!r}")
-    else:
-        write_scores(args.out, ids, scores, format=args.format, **extra)
-        print(f"Wrote {len(ids)} scores to {args.out}.")
+    save_model(clf, args.out)
+    print(
+        f"Trained in {time.perf_counter() - start:.1f} s; model saved to the folder "
+        f"{args.out} (weights.pt and config.json; score with "
+        f"`ssastcl score --model {args.out} ...`)."
+    )
     return 0

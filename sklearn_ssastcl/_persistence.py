@@ -1,9 +1,10 @@
-"""Safe on-disk format of a fitted SSASTCLClassifier: tensors and JSON, checked on load.
+"""Safe on-disk format of a fitted SSAST detector: tensors and JSON, checked on load.
 
+A model is a folder of two files (documented in ``docs/model_files.rst``):
 ``weights.pt`` holds tensor state dicts (read with ``torch.load(weights_only=True)``),
-``config.json`` the architecture, JSON-able parameters, front end, classes,
-threshold and calibration, and a sha256 over both. Nothing named inside the files
-is ever opened.
+``config.json`` the estimator class, package version, architecture, JSON-able
+parameters, front end, classes, threshold and calibration, and a sha256 over both.
+Nothing named inside the files is ever opened.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ def save_classifier(clf, path) -> None:
                 if _jsonable(v)
             },
         }
+    from sklearn_ssastcl import __version__
+
     config = {
-        "format": "sklearn_ssastcl.SSASTCLClassifier/1",
+        "format": _FORMAT,
+        "estimator": type(clf).__name__,
+        "package_version": __version__,
         "arch": arch,
         "params": params,
         "frontend": frontend,
@@ -92,6 +97,12 @@ def load_classifier(cls, path, *, device: str = "cpu"):
     """Rebuild a fitted ``cls`` from a folder written by :func:`save_classifier`."""
     folder = Path(path)
     config, state = _read_model_files(folder)
+    saved_as = config.get("estimator", "SSASTCLClassifier")
+    if saved_as != cls.__name__:
+        raise ValueError(
+            f"{folder / 'config.json'} holds a {saved_as}, not a {cls.__name__}; load "
+            f"it with {saved_as}.load_weights or sklearn_ssastcl.load_model."
+        )
     arch = config["arch"]
     params = _saved_params(config["params"], folder / "config.json", cls)
     params.update(
@@ -180,7 +191,8 @@ def _read_model_files(folder: Path) -> tuple[dict, dict]:
     for file in (config_path, weights_path):
         if not file.is_file():
             raise FileNotFoundError(
-                f"{file} does not exist; give the folder written by save_weights."
+                f"{file} does not exist; give the folder written by save_weights "
+                "or `ssastcl train --out` (copy the whole folder)."
             )
     try:
         config = json.loads(config_path.read_text())

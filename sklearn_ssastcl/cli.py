@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn_ssastcl._cli_common import CLIError, _existing_dir, _existing_file
-from sklearn_ssastcl._cli_models import cmd_demo, cmd_score, cmd_train
+from sklearn_ssastcl._cli_models import cmd_demo, cmd_train
+from sklearn_ssastcl._cli_score import cmd_score, parse_aggregate
 from sklearn_ssastcl._cli_scores import cmd_calibrate, cmd_evaluate, cmd_fuse
 from sklearn_ssastcl.recipe import AUGMENTATIONS
 
@@ -60,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dev-audio-dir", type=_existing_dir, help="folder of its audio"
     )
     train.add_argument(
-        "--out", type=Path, required=True, help="where to save the model (joblib)"
+        "--out",
+        type=Path,
+        required=True,
+        help="model folder to write (weights.pt and config.json; no pickle)",
     )
     train.add_argument(
         "--config",
@@ -116,22 +120,74 @@ def build_parser() -> argparse.ArgumentParser:
         "score", help=cmd_score.__doc__, description=cmd_score.__doc__
     )
     score.add_argument(
-        "--model", type=_existing_file, required=True, help="model saved by train"
+        "--model",
+        type=Path,
+        required=True,
+        help="model folder written by train (pickle and joblib files are refused)",
     )
     score.add_argument("--protocol", type=_existing_file, help="protocol or trial list")
     score.add_argument("--audio-dir", type=_existing_dir, help="folder of its audio")
     score.add_argument(
         "inputs",
         nargs="*",
-        help="audio files, folders of audio, or .txt/.lst lists of paths "
+        help="audio files (any format libsndfile reads, any rate and channel "
+        "count), folders searched recursively, or .txt/.lst lists of paths "
         "(instead of --protocol)",
     )
-    score.add_argument("--out", type=Path, help="score file (default: print)")
+    score.add_argument(
+        "--out", type=Path, help="score file of the scored files (default: print)"
+    )
     score.add_argument(
         "--format",
         choices=["2019", "2021"],
         default="2021",
         help="2019: 'UTT ATTACK KEY SCORE'; 2021: 'UTT SCORE' (default)",
+    )
+    score.add_argument(
+        "--window",
+        type=float,
+        metavar="SECONDS",
+        help="window length (default: the span the model looks at, 3.015 s in the "
+        "recipe; longer is refused)",
+    )
+    score.add_argument(
+        "--hop",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between window starts, at most --window (default: half a window)",
+    )
+    score.add_argument(
+        "--aggregate",
+        type=parse_aggregate,
+        default="mean",
+        metavar="{mean,median,min,max,qNN}",
+        help="window scores to file score: mean (default), median, min, max, or "
+        "qNN, the NN-th percentile (q10: judged by its most spoof-like tenth)",
+    )
+    score.add_argument(
+        "--min-duration",
+        type=float,
+        metavar="SECONDS",
+        help="shorter files are reported as too short (default: a tenth of the "
+        "model's span)",
+    )
+    score.add_argument(
+        "--csv", type=Path, help="also write one row per file (score, status, error)"
+    )
+    score.add_argument(
+        "--windows-csv", type=Path, help="also write one row per window (its score)"
+    )
+    score.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write files, statuses and window scores as JSON; '-' prints "
+        "only the JSON",
+    )
+    score.add_argument(
+        "--timeline", type=Path, metavar="PNG", help="draw score over time to PNG"
+    )
+    score.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on a terminal"
     )
     score.set_defaults(func=cmd_score)
 
@@ -274,14 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean bad input (a file, a path, an option), not a bug."""
-    import pickle
-
     errors = [
         CLIError,
         OSError,  # missing, unreadable or unwritable files and folders
-        ValueError,
-        EOFError,  # a truncated model file
-        pickle.UnpicklingError,  # a model file that is not a pickle
+        ValueError,  # also: a model file that is a pickle, or was modified
     ]
     try:
         import soundfile

@@ -14,7 +14,12 @@ import numpy.typing as npt
 from sklearn_ssastcl._score_checks import _split_scores
 from sklearn_ssastcl.metrics import compute_det_curve, compute_eer
 
-__all__ = ["plot_bayes_error", "plot_det_curve", "plot_score_histogram"]
+__all__ = [
+    "plot_bayes_error",
+    "plot_det_curve",
+    "plot_score_histogram",
+    "plot_score_timeline",
+]
 
 # The classic DET range, 0.05% to 60%, with ticks in % ...
 _DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
@@ -281,3 +286,55 @@ def plot_bayes_error(
     ax.set_ylim(0, 1.2)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_score_timeline(windows, *, threshold: float | None = None, ax=None):
+    """Plot the window scores of each file against time.
+
+    One line per file (labelled with its ``utterance_id`` when there are at most
+    ten), a point at the middle of each window; silent windows are gaps and
+    files with no scored window are left out. A dashed
+    line marks ``threshold`` (e.g. the model's ``threshold_``: above it, bona fide).
+
+    Parameters
+    ----------
+    windows : pandas.DataFrame
+        The per-window table of :func:`~sklearn_ssastcl.scoring.score_files`
+        (``return_windows=True``): columns ``path``, ``utterance_id``, ``start``,
+        ``end`` and ``score``.
+    threshold : float, default=None
+        Decision threshold to draw (the line has ``gid="threshold"``).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
+    missing = {"path", "utterance_id", "start", "end", "score"} - set(
+        getattr(windows, "columns", ())
+    )
+    if missing:
+        raise ValueError(
+            "windows must be the per-window DataFrame of score_files("
+            f"..., return_windows=True); it lacks the columns {sorted(missing)}."
+        )
+    ax = _get_ax(ax)
+    groups = [
+        (path, part)
+        for path, part in windows.groupby("path", sort=False)
+        if part["score"].notna().any()  # an all-silent file has nothing to draw
+    ]
+    for path, part in groups:
+        middle = (part["start"].to_numpy() + part["end"].to_numpy()) / 2
+        label = part["utterance_id"].iloc[0] if len(groups) <= 10 else None
+        ax.plot(middle, part["score"].to_numpy(), marker=".", label=label)
+    if threshold is not None:
+        ax.axhline(threshold, color="k", linestyle="--", linewidth=1, gid="threshold")
+    ax.set_xlabel("Time (s, window middle)")
+    ax.set_ylabel("Score (higher = bona fide)")
+    if groups and len(groups) <= 10:
+        ax.legend(fontsize="small")
+    return ax
+

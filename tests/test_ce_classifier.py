@@ -109,3 +109,16 @@ def test_make_recipe_builds_the_baseline_with_the_shared_settings():
         if name in shared and name not in ("augment", "spec_augment", "frontend"):
             assert shared[name] == value, name
     assert ce.frontend.get_params() == cl.frontend.get_params()
+
+
+def test_load_model_rebuilds_the_baseline_class(tmp_path):
+    from sklearn_ssastcl import load_model
+
+    X, y = make_spectrograms(48)
+    clf = SSASTCEClassifier(**_ce_params(TINY)).fit(X, y)
+    clf.save_weights(tmp_path / "model")
+    back = load_model(tmp_path / "model")
+    assert type(back) is SSASTCEClassifier
+    np.testing.assert_array_equal(back.decision_function(X), clf.decision_function(X))
+    with pytest.raises(ValueError, match="SSASTCEClassifier"):
+        SSASTCLClassifier.load_weights(tmp_path / "model")

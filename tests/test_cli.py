@@ -65,7 +65,7 @@ def _paths(root, part):
 @pytest.fixture(scope="module")
 def trained(corpus):
     protocol, audio = _paths(corpus, "train")
-    model = corpus / "model.joblib"
+    model = corpus / "model"
     status = main(
         [
             "train",
@@ -83,6 +83,7 @@ def trained(corpus):
         ]
     )
     assert status == 0
+    assert sorted(p.name for p in model.iterdir()) == ["config.json", "weights.pt"]
     return model
 
 
@@ -319,8 +320,10 @@ def test_bad_out_fails_before_training(corpus, monkeypatch, capsys):
     monkeypatch.setattr(SSASTCLClassifier, "fit", never)
     protocol, audio = _paths(corpus, "train")
     args = ["train", "--protocol", str(protocol), "--audio-dir", str(audio)]
-    assert main([*args, "--out", str(corpus)]) == 2  # an existing folder
-    assert "is a folder" in capsys.readouterr().err
+    assert main([*args, "--out", str(corpus)]) == 2  # a folder of other files
+    assert "holds other files" in capsys.readouterr().err
+    assert main([*args, "--out", str(corpus / "tiny.json")]) == 2  # a file
+    assert "is a file; a model is saved as a folder" in capsys.readouterr().err
 
 
 def test_score_checks_format_and_out_before_scoring(
@@ -350,10 +353,84 @@ def test_score_checks_format_and_out_before_scoring(
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_stereo_audio_gets_cli_advice(trained, tmp_path, capsys):
+def test_stereo_and_other_rates_are_scored(trained, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    wave = (0.1 * rng.normal(size=(44100, 2))).astype(np.float32)
     stereo = tmp_path / "stereo.flac"
-    sf.write(stereo, np.zeros((16000, 2), dtype=np.float32) + 0.01, 16000)
-    assert main(["score", "--model", str(trained), str(stereo)]) == 2
+    sf.write(stereo, wave, 44100)
+    mono = tmp_path / "mono.flac"
+    sf.write(mono, wave.mean(axis=1), 44100)
+    capsys.readouterr()
+    assert main(["score", "--model", str(trained), str(stereo), str(mono)]) == 0
+    lines = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert float(lines["stereo"]) == pytest.approx(float(lines["mono"]), abs=1e-4)
+
+
+def test_bad_files_are_reported_and_the_run_goes_on(corpus, trained, tmp_path, capsys):
+    _, audio = _paths(corpus, "eval")
+    good = sorted(audio.glob("*.flac"))[:2]
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "corrupt.wav").write_bytes(b"RIFF" + bytes(100))
+    sf.write(tmp_path / "short.wav", np.full(800, 0.1, np.float32), 16000)
+    sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
+    nan = np.full(16000, 0.1, np.float32)
+    nan[100] = np.nan
+    sf.write(tmp_path / "nan.wav", nan, 16000, subtype="FLOAT")
+    sf.write(tmp_path / "tel.wav", np.sin(np.arange(16000) / 3).astype("f4"), 8000)
+    bad = ["missing.wav", "empty.wav", "corrupt.wav", "short.wav", "silent.wav",
+           "nan.wav"]  # fmt: skip
+    inputs = [str(good[0]), *(str(tmp_path / b) for b in bad)]
+    inputs += [str(tmp_path / "tel.wav"), str(good[1])]
+    out, table = tmp_path / "s.txt", tmp_path / "files.csv"
+    status = main(
+        ["score", "--model", str(trained), *inputs, "--out", str(out),
+         "--csv", str(table)]
+    )  # fmt: skip
     err = capsys.readouterr().err
-    assert "has 2 channels" in err and "sox" in err
-    assert "mono='mean'" not in err  # a Python option the command line lacks
+    assert status == 1
+    assert [line.split()[0] for line in out.read_text().splitlines()] == [
+        good[0].stem,
+        "tel",
+        good[1].stem,
+    ]
+    for name, what in [
+        ("missing.wav", "does not exist"), ("empty.wav", "is empty (0 bytes)"),
+        ("corrupt.wav", "cannot be decoded as audio"), ("short.wav", "lasts 0.050 s"),
+        ("silent.wav", "is silent"), ("nan.wav", "holds NaN or infinite samples"),
+    ]:  # fmt: skip
+        assert f"{tmp_path / name} {what}" in err
+    assert "Scored 3 of 9 files" in err and "6 could not be scored" in err
+    import pandas as pd
+
+    rows = pd.read_csv(table, keep_default_na=False)
+    assert list(rows["status"]) == ["ok", "missing", "empty", "unreadable",
+        "too_short", "silent", "non_finite", "ok", "ok"]  # fmt: skip
+
+
+def test_score_json_windows_and_timeline(trained, tmp_path, capsys):
+    from sklearn_ssastcl import load_model, score_files
+
+    wave = (0.1 * np.random.default_rng(1).normal(size=16000 * 4)).astype("f4")
+    path = tmp_path / "long.wav"
+    sf.write(path, wave, 16000)
+    report, png, windows = tmp_path / "r.json", tmp_path / "t.png", tmp_path / "w.csv"
+    args = ["score", "--model", str(trained), str(path), "--window", "0.4", "--hop",
+            "0.2", "--aggregate", "q10", "--json", str(report), "--timeline", str(png),
+            "--windows-csv", str(windows)]  # fmt: skip
+    assert main(args) == 0
+    data = json.loads(report.read_text())
+    files, expected = score_files(
+        load_model(trained), [path], window=0.4, hop=0.2, aggregate=0.1,
+        return_windows=True,
+    )  # fmt: skip
+    (entry,) = data["files"]
+    assert data["n_failed"] == 0 and entry["status"] == "ok"
+    assert entry["score"] == pytest.approx(files["score"][0])
+    assert [w["score"] for w in entry["windows"]] == pytest.approx(
+        expected["score"].tolist()
+    )
+    assert len(entry["windows"]) == 19
+    assert png.stat().st_size > 1000
+    assert len(windows.read_text().splitlines()) == 1 + 19
+    assert main([*args[:4], "--window", "9"]) == 2
+    assert "longer than the 0.495 s the model" in capsys.readouterr().err

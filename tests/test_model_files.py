@@ -164,3 +164,157 @@ def test_unreadable_files_are_named(spec_model, tmp_path):
     (folder / "config.json").unlink()
     with pytest.raises(FileNotFoundError, match=r"config\.json does not exist"):
         SSASTCLClassifier.load_weights(folder)
+
+
+# ---------------------------------------------------------------- load_model
+
+
+class _Payload:
+    """Unpickling this writes ``marker``: what a hostile model file could do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+
+
+def _evil_pickle(path, marker):
+    import pickle
+
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+    return path
+
+
+def test_the_crafted_pickle_is_live(tmp_path):
+    import pickle
+
+    marker = tmp_path / "sanity_marker"
+    pickle.loads(_evil_pickle(tmp_path / "p.pkl", marker).read_bytes())
+    assert marker.read_text() == "pwned"  # so the tests below can fail
+
+
+@pytest.mark.parametrize("compress", [None, 3])
+def test_load_model_refuses_pickles_without_unpickling(tmp_path, compress):
+    import joblib
+
+    from sklearn_ssastcl import load_model
+
+    marker = tmp_path / "marker"
+    path = tmp_path / "model.joblib"
+    if compress is None:
+        _evil_pickle(path, marker)
+        kind = "is a pickle"
+    else:
+        joblib.dump(_Payload(marker), path, compress=compress)
+        kind = "is a zlib-compressed joblib file"
+    with pytest.raises(ValueError, match=kind) as info:
+        load_model(path)
+    message = str(info.value)
+    assert "never done" in message and "save_weights(" in message
+    assert f"joblib.load('{path}')" in message
+    assert not marker.exists()
+
+
+def test_score_command_refuses_a_pickle_without_unpickling(tmp_path, capsys):
+    from sklearn_ssastcl.cli import main
+
+    marker = tmp_path / "marker"
+    model = _evil_pickle(tmp_path / "model.joblib", marker)
+    audio = tmp_path / "a.wav"
+    sf.write(audio, np.zeros(SR, dtype=np.float32) + 0.01, SR)
+    assert main(["score", "--model", str(model), str(audio)]) == 2
+    err = capsys.readouterr().err
+    assert "model.joblib is a pickle, not a model folder" in err
+    assert "convert it once" in err
+    assert not marker.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_a_pickle_planted_as_weights_is_not_run(spec_model, tmp_path):
+    from sklearn_ssastcl import load_model
+
+    clf, _ = spec_model
+    folder = tmp_path / "m"
+    config = _save(clf, folder)
+    marker = tmp_path / "marker"
+    _evil_pickle(folder / "weights.pt", marker)
+    _write_config(folder, config, rehash=True)  # even with a matching hash
+    with pytest.raises(ValueError, match=r"weights\.pt cannot be read as saved"):
+        load_model(folder)
+    assert not marker.exists()
+
+
+def test_load_model_round_trip_and_config_keys(spec_model, tmp_path):
+    import sklearn_ssastcl
+    from sklearn_ssastcl import load_model
+
+    clf, X = spec_model
+    config = _save(clf, tmp_path / "m")
+    assert config["estimator"] == "SSASTCLClassifier"
+    assert config["package_version"] == sklearn_ssastcl.__version__
+    loaded = load_model(tmp_path / "m")
+    assert type(loaded) is SSASTCLClassifier
+    assert_array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
+def test_load_model_dispatch(spec_model, tmp_path, monkeypatch):
+    from sklearn_ssastcl import load_model, model_files
+
+    clf, X = spec_model
+    folder = tmp_path / "m"
+    config = _save(clf, folder)
+    del config["estimator"]  # files from before the key: SSASTCLClassifier
+    _write_config(folder, config, rehash=True)
+    assert_array_equal(
+        load_model(folder).decision_function(X), clf.decision_function(X)
+    )
+    config["estimator"] = "os.system"
+    _write_config(folder, config, rehash=True)
+    with pytest.raises(ValueError, match="names the estimator 'os.system', which"):
+        load_model(folder)
+    monkeypatch.setattr(model_files, "ESTIMATORS", ("SSASTCLClassifier", "NotYet"))
+    config["estimator"] = "NotYet"  # allowed, but not in the package (yet)
+    _write_config(folder, config, rehash=True)
+    with pytest.raises(ValueError, match="'NotYet', which this version"):
+        load_model(folder)
+
+
+def test_load_weights_of_another_class_is_refused(spec_model, tmp_path):
+    clf, _ = spec_model
+    folder = tmp_path / "m"
+    config = _save(clf, folder)
+    config["estimator"] = "SSASTCEClassifier"
+    _write_config(folder, config, rehash=True)
+    with pytest.raises(ValueError, match="holds a SSASTCEClassifier, not a SSASTCL"):
+        SSASTCLClassifier.load_weights(folder)
+
+
+def test_load_model_names_tampered_and_missing_files(spec_model, tmp_path):
+    from sklearn_ssastcl import load_model
+
+    clf, _ = spec_model
+    folder = tmp_path / "m"
+    _save(clf, folder)
+    weights = bytearray((folder / "weights.pt").read_bytes())
+    weights[-100] ^= 1
+    (folder / "weights.pt").write_bytes(bytes(weights))
+    with pytest.raises(ValueError, match=r"modified or corrupted.*Save the model"):
+        load_model(folder)
+    (folder / "weights.pt").unlink()
+    with pytest.raises(FileNotFoundError, match=r"weights\.pt does not exist"):
+        load_model(folder)
+    (folder / "config.json").unlink()
+    (folder / "model.joblib").write_bytes(b"\x80\x04.")
+    with pytest.raises(FileNotFoundError, match=r"not a model folder.*model\.joblib"):
+        load_model(folder)
+    with pytest.raises(FileNotFoundError, match="nowhere does not exist"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_pickling_still_works_for_trusted_use(spec_model):
+    import pickle
+
+    clf, X = spec_model
+    again = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(again.decision_function(X), clf.decision_function(X))

@@ -7,6 +7,13 @@ from sklearn_ssastcl.nn._checkpoint import (
     save_ssast_checkpoint,
 )
 from sklearn_ssastcl.nn._frontend import KaldiFbank
+from sklearn_ssastcl.nn._losses import (
+    SiameseContrastiveLoss,
+    SiameseInfoNCELoss,
+    contrastive_loss,
+    nt_xent_loss,
+    supcon_loss,
+)
 from sklearn_ssastcl.nn._pretrain import MaskedPatchModel, sample_masks
 from sklearn_ssastcl.nn._ssast import SIZES, Block, SSASTEncoder, grid_shape
 
@@ -16,10 +23,15 @@ __all__ = [
     "KaldiFbank",
     "MaskedPatchModel",
     "SSASTEncoder",
+    "SiameseContrastiveLoss",
+    "SiameseInfoNCELoss",
     "adapt_pos_embed",
+    "contrastive_loss",
     "encoder_from_checkpoint",
     "grid_shape",
     "load_ssast_checkpoint",
+    "nt_xent_loss",
     "sample_masks",
     "save_ssast_checkpoint",
+    "supcon_loss",
 ]
