@@ -1,12 +1,13 @@
 """Private skorch nets and callbacks behind :class:`SSASTCLClassifier`.
 
-The nets keep skorch's ``fit``/``fit_loop``; they only change what one training
-step computes (SpecAugment on the batch, the three-branch contrastive loss).
+The nets keep skorch's ``fit``/``fit_loop``; through skorch's public
+``train_step`` hook, each training batch is one step of
+:mod:`sklearn_ssastcl._steps` (SpecAugment, autocast, the loss, the scaled
+backward pass and the optimiser step), the step ``ddp_fit_encoder`` takes too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 
@@ -15,9 +16,10 @@ import torch
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
+from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader
 
+from sklearn_ssastcl._steps import SiameseStep, TrainStep, autocast
 from sklearn_ssastcl.metrics import compute_eer
 
 
@@ -59,38 +61,6 @@ def valid_eer(net, X, y) -> float:
     """EpochScoring function: validation EER of a 2-logit net (lower is better)."""
     logits = net.forward(X, training=False).detach().cpu().numpy()
     return eer_from_logits(logits, y)
-
-
-_AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def autocast(device: str, precision: str = "fp32"):
-    """``torch.autocast`` on ``device`` for ``precision`` ("fp32": a no-op context).
-
-    Examples
-    --------
-    >>> with autocast("cpu", "bf16"):
-    ...     (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
-    torch.bfloat16
-    """
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    return torch.autocast(
-        device_type=torch.device(device).type, dtype=_AUTOCAST_DTYPES[precision]
-    )
-
-
-def to_float(y):
-    """Cast the floating tensors of a (nested) network output to float32."""
-    if isinstance(y, torch.Tensor):
-        return y.float() if y.is_floating_point() else y
-    if isinstance(y, tuple):
-        return tuple(to_float(v) for v in y)
-    if isinstance(y, list):
-        return [to_float(v) for v in y]
-    if isinstance(y, dict):
-        return {k: to_float(v) for k, v in y.items()}
-    return y
 
 
 def batches(X, batch_size: int, num_workers: int = 0):
@@ -183,86 +153,90 @@ def centroid_scores(z_train, is_bona_train, z) -> np.ndarray:
     return (z @ c_bona - z @ c_spoof).astype(np.float64)
 
 
-def _augment_spec(spec_augment, x, generator):
-    if isinstance(x, dict):
-        return {k: _augment_spec(spec_augment, v, generator) for k, v in x.items()}
-    return spec_augment(x, generator)
-
-
-class _SpecAugmentMixin:
-    """SpecAugment on each training batch (seeded) and mixed precision.
+class _StepMixin:
+    """skorch's ``train_step`` hook run by a shared ``_steps.TrainStep``.
 
     ``precision`` "bf16"/"fp16" runs the module's forward under
     ``torch.autocast`` (outputs cast back to float32 before the loss); "fp16"
-    also scales the loss with a ``GradScaler``.
+    also scales the loss with a ``GradScaler`` (``scaler_``). ``spec_augment``
+    masks each training batch with a seed drawn from the fit's torch RNG.
+    Only public skorch hooks are overridden (``initialize``, ``infer``,
+    ``train_step``).
     """
+
+    _step_class = TrainStep
+
+    def __init__(self, module, *args, spec_augment=None, precision="fp32", **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.spec_augment = spec_augment
+        self.precision = precision
 
     def initialize(self):
         super().initialize()
-        self.scaler_ = None
-        if getattr(self, "precision", "fp32") == "fp16":
-            device_type = torch.device(self.device).type
-            self.scaler_ = torch.amp.GradScaler(device_type)
+        self.step_ = self._step_class(
+            device=self.device,
+            precision=self.precision,
+            spec_augment=self.spec_augment,
+        )
+        self.scaler_ = self.step_.scaler
         return self
 
     def infer(self, x, **fit_params):
-        with autocast(self.device, getattr(self, "precision", "fp32")):
-            y_pred = super().infer(x, **fit_params)
-        return to_float(y_pred)
+        return self.step_.forward(self.module_, x, **fit_params)
 
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+    def train_step(self, batch, **fit_params):
+        # the loss is ``step_.losses``: for ClassifierNet ``criterion_(y_pred, y)``,
+        # what skorch's ``get_loss`` gives for its cross-entropy criterion
+        for component in (self.module_, self.criterion_):
+            if isinstance(component, torch.nn.Module):
+                component.train()
         Xi, yi = unpack_data(batch)
-        if self.spec_augment is not None:
-            seed = int(torch.randint(2**31 - 1, (1,)))  # from the fit's seeded RNG
-            generator = torch.Generator().manual_seed(seed)
-            Xi = _augment_spec(self.spec_augment, Xi, generator)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        scaler = getattr(self, "scaler_", None)
-        (loss if scaler is None else scaler.scale(loss)).backward()
-        return {"loss": loss, "y_pred": y_pred}
 
-    def _step_optimizer(self, step_fn):
-        scaler = getattr(self, "scaler_", None)
-        if scaler is None:
-            return super()._step_optimizer(step_fn)
-        step_fn()  # zero_grad, forward, scaled backward
-        for name in self._optimizers:
-            scaler.step(getattr(self, name + "_"))
-        scaler.update()
-        return None
+        def on_grad():
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+
+        step = self.step_(
+            self.module_,
+            self.criterion_,
+            [self.optimizer_],
+            Xi,
+            yi,
+            on_grad=on_grad,
+            **fit_params,
+        )
+        self.record_parts(step)
+        return step
+
+    def record_parts(self, losses: dict) -> None:
+        """Record the loss parts of a batch (``loss_*`` keys) in the history."""
+        for key in ("loss_sa", "loss_ca"):
+            if key in losses:
+                self.history.record_batch(key, float(losses[key].detach()))
 
 
-class ContrastiveNet(_SpecAugmentMixin, NeuralNet):
+class ContrastiveNet(_StepMixin, NeuralNet):
     """Stage I: module = SiameseSSAST, criterion = SiameseContrastiveLoss.
 
-    Batches are ``({"x_a": ..., "x_b": ...}, same)``. ``get_loss`` adds
-    ``L_SA`` and ``alpha * L_CA`` and records both parts per batch.
+    Batches are ``({"x_a": ..., "x_b": ...}, same)``. Each training step is a
+    :class:`~sklearn_ssastcl._steps.SiameseStep` (``L_SA + alpha * L_CA``,
+    both parts recorded per batch).
     """
 
-    def __init__(self, module, *args, spec_augment=None, precision="fp32", **kwargs):
-        super().__init__(module, *args, **kwargs)
-        self.spec_augment = spec_augment
-        self.precision = precision
+    _step_class = SiameseStep
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        same = to_tensor(y_true, device=self.device).float()
-        l_sa, l_ca = self.criterion_.components(y_pred, same)
-        self.history.record_batch("loss_sa", float(l_sa.detach()))
-        if l_ca is None or self.criterion_.alpha == 0:
-            return l_sa
-        self.history.record_batch("loss_ca", float(l_ca.detach()))
-        return l_sa + self.criterion_.alpha * l_ca
+        losses = self.step_.losses(self.criterion_, y_pred, y_true)
+        self.record_parts(losses)
+        return losses["loss"]
 
 
-class ClassifierNet(_SpecAugmentMixin, NeuralNetClassifier):
+class ClassifierNet(_StepMixin, NeuralNetClassifier):
     """Stage II head, or encoder + head trained end to end, with weighted CE."""
-
-    def __init__(self, module, *args, spec_augment=None, precision="fp32", **kwargs):
-        super().__init__(module, *args, **kwargs)
-        self.spec_augment = spec_augment
-        self.precision = precision
 
     def predict_logits(self, X) -> np.ndarray:
         """Raw logits as float64 ``(n, 2)``."""

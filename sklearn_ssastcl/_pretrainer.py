@@ -14,12 +14,34 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_ssastcl._steps import ADAM_BETAS, TrainStep, autocast, to_float
 from sklearn_ssastcl._utils import check_device, seed_from
 from sklearn_ssastcl.nn._checkpoint import save_ssast_checkpoint
 from sklearn_ssastcl.nn._pretrain import MaskedPatchModel, sample_masks
 from sklearn_ssastcl.nn._ssast import SIZES, SSASTEncoder
 
 logger = logging.getLogger(__name__)
+
+
+class _MaskedPatchStep(TrainStep):
+    """A pretraining step: the joint masked-patch loss of a batch of clips.
+
+    The masks are drawn from ``masks_generator`` in the forward pass.
+    """
+
+    def __init__(self, n_masked: int, masks_generator: torch.Generator, **kwargs):
+        super().__init__(**kwargs)
+        self.n_masked = n_masked
+        self.masks_generator = masks_generator
+
+    def forward(self, module: MaskedPatchModel, x, **fit_params) -> dict:
+        x = x.to(self.device)
+        with autocast(self.device, self.precision):
+            out = module.losses(x, self.n_masked, generator=self.masks_generator)
+        return to_float(out)
+
+    def losses(self, criterion, y_pred: dict, y) -> dict:
+        return y_pred  # ``loss``, ``loss_d``, ``loss_g`` and ``accuracy``
 
 
 class SSASTPretrainer(BaseEstimator):
@@ -262,8 +284,9 @@ class SSASTPretrainer(BaseEstimator):
             model.parameters(),
             lr=self.lr,
             weight_decay=self.weight_decay,
-            betas=(0.95, 0.999),
+            betas=ADAM_BETAS,
         )
+        step = _MaskedPatchStep(self.n_masked_, gen, device=self.device_)
         self.history_ = []
         chance = 1.0 / self.n_masked_
         if self.verbose > 0:
@@ -277,11 +300,8 @@ class SSASTPretrainer(BaseEstimator):
             perm = train_idx[torch.randperm(len(train_idx), generator=gen)]
             sums = dict.fromkeys(("loss", "loss_d", "loss_g", "accuracy"), 0.0)
             for i in range(0, len(perm), self.batch_size):
-                xb = data[perm[i : i + self.batch_size]].to(device)
-                out = model.losses(xb, self.n_masked_, generator=gen)
-                opt.zero_grad(set_to_none=True)
-                out["loss"].backward()
-                opt.step()
+                xb = data[perm[i : i + self.batch_size]]
+                out = step(model, None, [opt], xb, None)
                 for key in sums:
                     sums[key] += float(out[key].detach()) * len(xb)
             row = {"epoch": epoch}

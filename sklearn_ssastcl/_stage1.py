@@ -22,6 +22,7 @@ import torch
 
 from sklearn_ssastcl._net import ContrastiveNet, ProbeEER
 from sklearn_ssastcl._pairs import EpochPairDataset, PairSampler
+from sklearn_ssastcl._steps import ADAM_BETAS
 from sklearn_ssastcl._training import callbacks, loader_kwargs, lr_schedule, train
 from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
 from sklearn_ssastcl.nn._siamese import SiameseSSAST
@@ -139,7 +140,7 @@ def fit_stage1(est, encoder, source, X_train, y_train, Xv, val_bona, pair_info, 
             alpha=est.alpha, margin=est.margin, distance=est.distance
         ),
         optimizer=torch.optim.Adam,
-        optimizer__betas=(0.95, 0.999),
+        optimizer__betas=ADAM_BETAS,
         optimizer__weight_decay=est.weight_decay,
         lr=est.lr,
         max_epochs=est.max_epochs,

@@ -5,6 +5,7 @@ checkpoints and resume, class weights, loader and embedding arguments.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,20 @@ def ckpt_file(checkpoint_dir, stage: str, name: str) -> Path | None:
     if checkpoint_dir is None:
         return None
     return Path(checkpoint_dir) / stage / name
+
+
+def forget_head(checkpoint_dir) -> None:
+    """Delete the stage II checkpoints of ``checkpoint_dir`` (if any).
+
+    The next fit then trains the head afresh, on the encoder its stage I ends
+    with, instead of resuming the finished head of an earlier fit.
+
+    Parameters
+    ----------
+    checkpoint_dir : str or path-like
+        The estimator's ``checkpoint_dir``.
+    """
+    shutil.rmtree(ckpt_file(checkpoint_dir, "head", "."), ignore_errors=True)
 
 
 def callbacks(est, stage: str, have_valid: bool, extra=()) -> list:

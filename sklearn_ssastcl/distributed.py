@@ -27,11 +27,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
-import torch
 
-from sklearn_ssastcl._pairs import PairSampler, epoch_rng
+from sklearn_ssastcl._ddp import ddp_fit_encoder
+from sklearn_ssastcl._training import forget_head
 
 __all__ = ["ddp_fit_encoder", "make_objective", "optimize_worker"]
 
@@ -145,8 +144,7 @@ def make_objective(
         clf = SSASTCLClassifier(**fixed, **params, checkpoint_dir=folder)
         try:
             for epoch in range(1, int(n_epochs) + 1):
-                # stage II must be retrained on this epoch's encoder, not resumed
-                shutil.rmtree(folder / "head", ignore_errors=True)
+                forget_head(folder)  # retrain stage II on this epoch's encoder
                 clf.set_params(max_epochs=epoch).fit(X, y, X_val=X_val, y_val=y_val)
                 trial.report(float(clf.history_[-1, "valid_eer"]), step=epoch)
                 if trial.should_prune():
@@ -236,129 +234,3 @@ def optimize_worker(
     )
     study.optimize(objective, n_trials=int(n_trials))
     return study
-
-
-def _shard(n: int, rank: int, world_size: int) -> slice:
-    if n % world_size:
-        raise ValueError(
-            f"batch_size={n} does not split evenly over {world_size} processes; "
-            f"use a multiple of {world_size}, so that every rank gets the same share "
-            "and the averaged gradient is the full batch's."
-        )
-    size = n // world_size
-    return slice(rank * size, (rank + 1) * size)
-
-
-def ddp_fit_encoder(
-    X: npt.ArrayLike,
-    y: npt.ArrayLike,
-    *,
-    encoder_params: Mapping[str, Any],
-    n_steps: int = 10,
-    batch_size: int = 16,
-    lr: float = 1e-3,
-    alpha: float = 1.0,
-    margin: float = 1.0,
-    pos_label: Any = "bonafide",
-    random_state: int = 0,
-) -> tuple[dict[str, torch.Tensor], list[float]]:
-    """Train the stage I Siamese SSAST encoder on every rank of a process group.
-
-    Every rank draws the same global batch of ``batch_size`` pairs per step (from
-    :class:`~sklearn_ssastcl._pairs.PairSampler` with a ``(random_state, step)``
-    seed) and keeps its contiguous ``batch_size / world_size`` share.
-    ``DistributedDataParallel`` averages the gradients, so each step equals one
-    step of a single process on the whole batch (up to float rounding). Without
-    an initialised ``torch.distributed`` process group it runs in this process
-    on the whole batch. Optimiser: AdamW (weight decay 0).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, target_length, n_mels)
-        Spectrograms, the same on every rank.
-    y : array-like of shape (n_samples,)
-        Labels; ``pos_label`` marks bona fide.
-    encoder_params : mapping
-        Keyword arguments of :class:`~sklearn_ssastcl.nn.SSASTEncoder`
-        (``target_length`` defaults to ``X.shape[1]``, ``n_mels`` to ``X.shape[2]``).
-    n_steps : int, default=10
-        Optimiser steps.
-    batch_size : int, default=16
-        Global pairs per step, a multiple of the world size.
-    lr : float, default=1e-3
-        Learning rate.
-    alpha, margin : float, default=1.0
-        Weight of the cross-attention loss and contrastive margin.
-    pos_label : default="bonafide"
-        Label of the bona fide class.
-    random_state : int, default=0
-        Seed of the initial weights and of the pairs.
-
-    Returns
-    -------
-    state_dict : dict of str to Tensor
-        The trained encoder's weights (the same on every rank).
-    losses : list of float
-        The global batch loss at each step (averaged over ranks).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(12, 16, 8)).astype(np.float32)
-    >>> y = np.array(["bonafide", "spoof"] * 6)
-    >>> params = dict(size=None, embed_dim=16, depth=1, num_heads=2,
-    ...               kernel_size=(4, 4))
-    >>> state, losses = ddp_fit_encoder(X, y, encoder_params=params, n_steps=2,
-    ...                                 batch_size=4)
-    >>> len(losses), all(np.isfinite(losses))
-    (2, True)
-    """
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
-
-    from sklearn_ssastcl.nn import SSASTEncoder
-    from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
-    from sklearn_ssastcl.nn._siamese import SiameseSSAST
-
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    y = np.asarray(y)
-    if X.ndim != 3 or len(X) != len(y):
-        raise ValueError(
-            "X must be spectrograms of shape (n_samples, target_length, n_mels) with "
-            f"one label per clip; got X of shape {tuple(X.shape)} and {len(y)} labels."
-        )
-    is_bona = y == pos_label
-    if not is_bona.any():
-        raise ValueError(
-            f"pos_label={pos_label!r} is not among the labels {np.unique(y)!r}; "
-            "pass the label of the bona fide class."
-        )
-    distributed = dist.is_available() and dist.is_initialized()
-    rank = dist.get_rank() if distributed else 0
-    world = dist.get_world_size() if distributed else 1
-    part = _shard(int(batch_size), rank, world)
-
-    kwargs = {"target_length": X.shape[1], "n_mels": X.shape[2], **encoder_params}
-    torch.manual_seed(int(random_state))  # same initial weights on every rank
-    model = SiameseSSAST(SSASTEncoder(**kwargs))
-    net = DistributedDataParallel(model) if distributed else model
-    criterion = SiameseContrastiveLoss(alpha=alpha, margin=margin)
-    optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
-    sampler = PairSampler(is_bona)
-    losses = []
-    net.train()
-    for step in range(int(n_steps)):
-        a, b, same = sampler.sample(int(batch_size), epoch_rng(random_state, step))
-        a, b, same = a[part], b[part], torch.from_numpy(same[part])
-        optimizer.zero_grad()
-        loss = criterion(net(X[a], X[b]), same)
-        loss.backward()  # DDP: gradients averaged over ranks here
-        optimizer.step()
-        value = loss.detach().clone()
-        if distributed:
-            dist.all_reduce(value)
-            value /= world
-        losses.append(float(value))
-    state = {k: v.detach().clone() for k, v in model.encoder.state_dict().items()}
-    return state, losses
