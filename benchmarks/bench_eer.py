@@ -51,21 +51,17 @@ Quick check (a couple of minutes)::
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import multiprocessing as mp
-import resource
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, ResultsWriter, corpus_dir, peak_rss_mib, pyplot
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "spoofcorpus-dev"
-DEFAULT_CHECKPOINT = (
-    REPO / "benchmarks" / "results" / "ssast_tiny_patch_spoofcorpus.pth"
-)
+DEFAULT_CHECKPOINT = RESULTS / "ssast_tiny_patch_spoofcorpus.pth"
 NEURAL = ("ssastcl", "ssastcl_no_ca", "ssastcl_no_aug", "ce")
 BASELINES = ("lfcc_gmm", "spectral_lr", "logmel_lr")
 SEEN = ("A01", "A02", "A03", "A04")
@@ -217,20 +213,24 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
         info["dev_scores"] = np.asarray(both["dev"], dtype=np.float64).tolist()
     else:
         clf = build_neural(name, seed, args)
+        pairs = {  # stage I pair sampling; the CE baseline (no pairs) takes neither
+            "attacks": data["train"]["attacks"],
+            "groups": data["train"]["speakers"] if args.speaker_pairs else None,
+        }
+        accepted = inspect.signature(clf.fit).parameters
         clf.fit(
             data["train"]["waveforms"],
             data["train"]["labels"],
             X_val=data["dev"]["waveforms"],
             y_val=data["dev"]["labels"],
-            attacks=data["train"]["attacks"],
-            groups=data["train"]["speakers"] if args.speaker_pairs else None,
+            **{k: v for k, v in pairs.items() if k in accepted},
         )
         fit_time = time.perf_counter() - start
         scores = clf.decision_function(data["eval"]["waveforms"])
         info = {"fit_seconds": fit_time, "params": _jsonable(clf.get_params())}
         info["dev_scores"] = clf.decision_function(data["dev"]["waveforms"]).tolist()
     info["seconds"] = time.perf_counter() - start
-    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info["peak_rss_mb"] = peak_rss_mib()
     info["scores"] = np.asarray(scores, dtype=np.float64).tolist()
     info["eval_ids"] = data["eval"]["ids"].tolist()
     return info
@@ -447,10 +447,7 @@ def per_codec_table(summary: dict) -> str:
 
 
 def plot_det(data_eval: dict, first_scores: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from sklearn_ssastcl.plotting import plot_det_curve
 
@@ -465,10 +462,7 @@ def plot_det(data_eval: dict, first_scores: dict, path: Path) -> None:
 
 def plot_bayes(data_eval: dict, first_llrs: dict, path: Path) -> None:
     """Bayes error plot of the eval LLRs (calibrated on dev), first seed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from sklearn_ssastcl.plotting import plot_bayes_error
 
@@ -485,7 +479,13 @@ def main(argv=None) -> int:
 
     SMALL = PRESETS["small"]["params"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="the spoofcorpus-dev folder (default: $SSASTCL_CORPUS, else "
+        "../shared/data/spoofcorpus-dev next to the repository)",
+    )
     parser.add_argument(
         "--systems",
         nargs="+",
@@ -607,14 +607,15 @@ def main(argv=None) -> int:
         help="subsample each part and train 1 epoch: a smoke test",
     )
     parser.add_argument("--quick-clips", type=int, default=80)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    args.corpus = corpus_dir(args.corpus)
     if args.quick:
         args.epochs, args.head_epochs, args.seeds = 1, 5, args.seeds[:1]
         args.gmm_components = 4
-    args.out.mkdir(parents=True, exist_ok=True)
+    tag = "quick" if args.quick else "full"
+    writer = ResultsWriter(f"eer_{tag}", __file__, argv, out=args.out)
 
-    from sklearn_ssastcl._utils import machine_info
     from sklearn_ssastcl.calibration import ScoreCalibrator
 
     data = load_corpus(args.corpus, codec_dev=args.codec_dev)
@@ -646,23 +647,19 @@ def main(argv=None) -> int:
         return sub["eval"], sub["dev"]
 
     # Keep the runs even if what follows fails: reusable with --scores-from.
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    runs_path = args.out / f"eer_runs_{stamp}.json"
-    runs_path.write_text(
-        json.dumps(
-            {
-                "commit": _commit(),
-                "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
-                "scores": {
-                    n: {s: i["scores"] for (m, s), i in infos.items() if m == n}
-                    for n in args.systems
-                },
-                "dev_scores": {
-                    n: {s: i["dev_scores"] for (m, s), i in infos.items() if m == n}
-                    for n in args.systems
-                },
-            }
-        )
+    writer.write(
+        {
+            "scores": {
+                n: {s: i["scores"] for (m, s), i in infos.items() if m == n}
+                for n in args.systems
+            },
+            "dev_scores": {
+                n: {s: i["dev_scores"] for (m, s), i in infos.items() if m == n}
+                for n in args.systems
+            },
+        },
+        name="eer_runs",
+        indent=None,
     )
     first_llrs = {}
     for (name, seed), info in infos.items():
@@ -706,23 +703,14 @@ def main(argv=None) -> int:
                 flush=True,
             )
 
-    tag = "quick" if args.quick else "full"
     record = {
-        "benchmark": "bench_eer",
-        "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
-        "machine": machine_info(),
-        "commit": _commit(),
-        "params": {
-            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
-        },
+        "params": vars(args),
         "note": "spoofcorpus-dev (train -> select on dev -> eval); not ASVspoof",
         "results": summary,
         "fusion": fusions,
         "scores": raw,
         "dev_scores": raw_dev,
     }
-    json_path = args.out / f"eer_{tag}_{stamp}.json"
-    json_path.write_text(json.dumps(record, indent=1))
     reuse_note = (
         f"Scores of {sorted({n for n, _ in reused})} reused from {args.scores_from} "
         "(not retrained).\n"
@@ -730,10 +718,8 @@ def main(argv=None) -> int:
         else ""
     )
     md = (
-        f"Machine: {record['machine']['processor']}, {record['machine']['platform']}, "
-        f"torch {record['machine']['torch']}, {args.jobs} runs in parallel with "
-        f"{args.threads} torch thread(s) each. Commit: {record['commit']}.\n"
-        f"Command: `{record['command']}`\n{reuse_note}\nEER in % on eval, mean ± std "
+        f"{args.jobs} runs in parallel with {args.threads} torch thread(s) each.\n"
+        f"{reuse_note}\nEER in % on eval, mean ± std "
         f"over seeds {args.seeds}; minDCF on raw scores (Pspoof 0.05, Cmiss 1, "
         "Cfa 10); "
         "actDCF and Cllr (bits) of the eval scores calibrated on dev:\n\n"
@@ -750,7 +736,7 @@ def main(argv=None) -> int:
         "calibrated on dev, fusion LLRs as fitted on dev):\n\n"
         f"{calibration_table(summary)}\n"
     )
-    (args.out / f"eer_{tag}_{stamp}.md").write_text(md)
+    json_path = writer.write(record, md, indent=1)
     first_eval = eval_part(args.seeds[0])[0]
     plot_det(first_eval, first_scores, args.out / f"eer_{tag}_det.png")
     plot_bayes(first_eval, first_llrs, args.out / f"eer_{tag}_bayes.png")
@@ -763,21 +749,6 @@ def _done(info: dict) -> str:
     if info.get("reused"):
         return f"scores reused from {info['reused']}"
     return f"{info['seconds']:.0f} s, {info['peak_rss_mb']:.0f} MB"
-
-
-def _commit() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _reused_scores(args) -> dict:

@@ -30,23 +30,23 @@ Command::
 
 ``--compile`` times ``torch.compile(encoder)`` (inductor; the first call compiles,
 inside the warm-up) instead of the eager module. ``--threads N`` sets
-``torch.set_num_threads``. Writes ``benchmarks/results/encoder_<UTC stamp>.json``.
+``torch.set_num_threads``. Writes ``encoder_<UTC stamp>.json`` and ``.md`` into
+``--out`` (default ``benchmarks/results``). ``matmul_rate`` lives in ``_common``
+(imported here).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+from _common import RESULTS, ResultsWriter, matmul_rate, time_call
 
-from sklearn_ssastcl._utils import machine_info
 from sklearn_ssastcl.nn import SSASTEncoder
+
+__all__ = ["encoder_flops", "matmul_rate", "main"]  # matmul_rate: from _common
 
 
 def encoder_flops(enc: SSASTEncoder) -> dict:
@@ -60,32 +60,8 @@ def encoder_flops(enc: SSASTEncoder) -> dict:
     return {"forward": fwd, "train": 2 * patch + 3 * enc.depth * block}
 
 
-def matmul_rate(n: int, reps: int = 3) -> float:
-    """GFLOP/s of ``torch.mm`` on two ``n x n`` fp32 matrices (best of ``reps``)."""
-    a = torch.randn(n, n)
-    b = torch.randn(n, n)
-    torch.mm(a, b)
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        torch.mm(a, b)
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best / 1e9
-
-
-def time_model(fn, min_time: float) -> float:
-    """Seconds per call of ``fn`` (after a warm-up), looping for ``min_time``."""
-    fn()
-    calls, t0 = 0, time.perf_counter()
-    while True:
-        fn()
-        calls += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_time:
-            return elapsed / calls
-
-
-def bench_size(size: str, args) -> dict:
+def bench_size(size: str, args: argparse.Namespace) -> dict:
+    """Forward and training-step rates of one size, against interleaved matmuls."""
     torch.manual_seed(0)
     enc = SSASTEncoder(size, target_length=args.frames, n_mels=args.n_mels)
     flops = encoder_flops(enc)
@@ -107,7 +83,7 @@ def bench_size(size: str, args) -> dict:
         for mode, fn in (("forward", forward), ("train", train_step)):
             enc.train(mode == "train")
             mm_before = matmul_rate(args.mm_size)
-            sec = time_model(fn, args.min_time)
+            sec = time_call(fn, args.min_time)
             mm_after = matmul_rate(args.mm_size)
             gflops = flops[mode] * args.batch_size / sec / 1e9
             mm = (mm_before + mm_after) / 2
@@ -135,7 +111,25 @@ def bench_size(size: str, args) -> dict:
     return out
 
 
-def main(argv=None) -> Path:
+def markdown_table(results: list[dict]) -> str:
+    """One row per size and pass: medians of the repeats."""
+    lines = [
+        "| size | pass | clips/s | GFLOP/s | matmul GFLOP/s | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        for mode in ("forward", "train"):
+            r = res[mode]
+            lines.append(
+                f"| {res['size']} | {mode} | {r['clips_per_s']:.2f} | "
+                f"{r['gflop_per_s']:.1f} | {r['matmul_gflop_per_s']:.1f} | "
+                f"{r['ratio']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Time each size; write ``encoder_<stamp>.json`` and ``.md``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["tiny", "base"])
     parser.add_argument("--batch-size", type=int, default=16)
@@ -148,8 +142,9 @@ def main(argv=None) -> Path:
     parser.add_argument(
         "--compile", action="store_true", help="time torch.compile(encoder) instead"
     )
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
+    writer = ResultsWriter("encoder", __file__, argv, out=args.out)
     if args.threads:
         torch.set_num_threads(args.threads)
     results = []
@@ -165,19 +160,14 @@ def main(argv=None) -> Path:
                 f"ratio {r['ratio']:.2f} "
                 f"(median of {args.repeats})"
             )
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = Path(args.out) / f"encoder_{stamp}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = {
-        "machine": machine_info(),
-        "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
         "params": {k: v for k, v in vars(args).items() if k != "out"},
         "note": "CPU shared with other jobs: compare ratios (model / interleaved "
         "matmul), not absolute rates.",
         "results": results,
     }
-    path.write_text(json.dumps(record, indent=2))
-    print(f"wrote {path}")
+    path = writer.write(record, markdown_table(results))
+    print(f"wrote {path} and {path.with_suffix('.md')}")
     return path
 
 

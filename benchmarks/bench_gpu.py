@@ -71,13 +71,13 @@ absolute rates.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import statistics
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -86,10 +86,17 @@ sys.path.append(str(HERE.parent))  # the package, where it is not installed
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    ResultsWriter,
+    Stopwatch,
+    machine_info,
+    matmul_rates,
+)
+from _common import time_call as _time_call  # noqa: E402
 from bench_encoder import encoder_flops  # noqa: E402
 
-from sklearn_ssastcl._net import autocast  # noqa: E402
-from sklearn_ssastcl._utils import check_device, machine_info  # noqa: E402
+from sklearn_ssastcl._utils import check_device  # noqa: E402
 from sklearn_ssastcl.nn import SSASTEncoder  # noqa: E402
 
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -115,25 +122,21 @@ def supported_precisions(device: str) -> dict[str, str | None]:
     return {"fp32": None, "bf16": bf16, "fp16": None if cuda else "skipped: needs CUDA"}
 
 
-def time_call(fn, device: str, min_time: float, warmup: int = 2) -> float:
-    """Seconds per call of ``fn``: warm up, then loop ``~min_time`` s, synchronised.
+def _sync_fn(device: str):
+    """``torch.cuda.synchronize`` on a CUDA device, else ``None``."""
+    return (lambda: _sync(device)) if _is_cuda(device) else None
 
-    One synchronised call estimates the cost; then ``ceil(min_time / cost)`` calls
-    run back to back and the device is synchronised once at the end.
-    """
-    for _ in range(warmup):
-        fn()
-    _sync(device)
-    t0 = time.perf_counter()
-    fn()
-    _sync(device)
-    one = max(time.perf_counter() - t0, 1e-6)
-    calls = max(1, math.ceil(min_time / one))
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    _sync(device)
-    return (time.perf_counter() - t0) / calls
+
+def autocast(device: str, precision: str):
+    """``torch.autocast`` to ``precision`` on ``device`` ("fp32": no autocast)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=DTYPES[precision])
+
+
+def time_call(fn, device: str, min_time: float, warmup: int = 2) -> float:
+    """Seconds per call of ``fn``, synchronised on CUDA (``_common.time_call``)."""
+    return _time_call(fn, min_time, warmup=warmup, sync=_sync_fn(device))
 
 
 def _tf32_state() -> dict:
@@ -162,13 +165,9 @@ def matmul_rate(
     device: str, dtype: torch.dtype, n: int, min_time: float, repeats: int
 ) -> dict:
     """GFLOP/s of ``torch.mm`` on two ``n x n`` matrices of ``dtype`` on ``device``."""
-    gen = torch.Generator(device=device).manual_seed(0)
-    a = torch.randn(n, n, device=device, generator=gen).to(dtype)
-    b = torch.randn(n, n, device=device, generator=gen).to(dtype)
-    rates = []
-    for _ in range(repeats):
-        sec = time_call(lambda: torch.mm(a, b), device, min_time)
-        rates.append(2 * n**3 / sec / 1e9)
+    rates = matmul_rates(
+        n, repeats=repeats, device=device, dtype=dtype, min_time=min_time, warmup=2
+    )
     return {"gflop_per_s": max(rates), "median_gflop_per_s": statistics.median(rates)}
 
 
@@ -340,15 +339,11 @@ def end_to_end_one(precision: str, data: dict, args) -> dict:
         precision=precision,
         random_state=0,
     )
-    _sync(args.device)
-    t0 = time.perf_counter()
-    clf.fit(data["X_train"], data["y_train"])
-    _sync(args.device)
-    fit_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    scores = clf.decision_function(data["X_eval"])
-    _sync(args.device)
-    score_s = time.perf_counter() - t0
+    with Stopwatch(_sync_fn(args.device)) as fit:
+        clf.fit(data["X_train"], data["y_train"])
+    with Stopwatch(_sync_fn(args.device)) as score:
+        scores = clf.decision_function(data["X_eval"])
+    fit_s, score_s = fit.seconds, score.seconds
     scaler_names = {
         name: type(getattr(net, "scaler_", None)).__name__
         for name, net in (
@@ -426,13 +421,10 @@ def run_checks(record: dict) -> dict:
 
 # ----------------------------------------------------------------- writing
 def _markdown(record: dict) -> str:
+    """Tables of the matmul rates, the encoder rows, end to end and the checks."""
     lines = [
-        "# bench_gpu",
-        "",
-        f"`{record['command']}`",
-        "",
         f"Device: {record['params']['device']} "
-        f"({record['machine'].get('gpu_name') or record['machine']['processor']}), "
+        f"({record['machine'].get('gpu_name') or record['machine']['cpu_model']}), "
         f"TF32: {record['tf32_state']}, total {record.get('total_s', 0):.1f} s, "
         f"complete: {record['complete']}.",
         "",
@@ -505,29 +497,14 @@ def _markdown(record: dict) -> str:
         f"{len(failed)} failed{': ' + ', '.join(failed) if failed else ''}.",
         "",
         record["note"],
-        "",
     ]
     return "\n".join(lines)
 
 
-def _write(record: dict, path: Path) -> None:
+def _write(record: dict, writer: ResultsWriter) -> Path:
+    """Add the checks and (re)write ``gpu_<stamp>.json`` and ``.md``."""
     record["checks"] = run_checks(record)
-    path.write_text(json.dumps(record, indent=2))
-    path.with_suffix(".md").write_text(_markdown(record))
-
-
-def _machine(device: str) -> dict:
-    info = machine_info()
-    if _is_cuda(device):
-        props = torch.cuda.get_device_properties(device)
-        info |= {
-            "gpu_name": torch.cuda.get_device_name(device),
-            "gpu_capability": list(torch.cuda.get_device_capability(device)),
-            "gpu_total_mem_mib": props.total_memory / 2**20,
-            "cuda": torch.version.cuda,
-            "cudnn": torch.backends.cudnn.version(),
-        }
-    return info
+    return writer.write(record, _markdown, title="bench_gpu")
 
 
 # -------------------------------------------------------------------- main
@@ -572,7 +549,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--skip-end-to-end", action="store_true")
     parser.add_argument(
-        "--out", default=str(HERE / "results"), help="default: benchmarks/results"
+        "--out", default=str(RESULTS), help="default: benchmarks/results"
     )
     args = parser.parse_args(argv)
     args.device = check_device(args.device)
@@ -600,21 +577,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> Path:
+def main(argv: list[str] | None = None) -> Path:
     """Run all stages; return the path of the JSON results file."""
     t_start = time.perf_counter()
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     precisions = supported_precisions(args.device)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"gpu_{stamp}.json"
-    argv_list = sys.argv[1:] if argv is None else list(argv)
+    writer = ResultsWriter("gpu", __file__, argv, out=args.out, device=args.device)
     record = {
-        "machine": _machine(args.device),
-        "command": " ".join(["python benchmarks/bench_gpu.py", *argv_list]),
         "params": {k: v for k, v in vars(args).items() if k != "out"},
         "tf32_state": _tf32_state(),
         "precisions": {p: s or "run" for p, s in precisions.items()},
@@ -623,24 +594,25 @@ def main(argv=None) -> Path:
         "shared CPU compare ratios, not absolute rates.",
         "complete": False,
     }
-    name = record["machine"].get("gpu_name") or record["machine"]["processor"]
+    machine = machine_info(args.device)
+    name = machine.get("gpu_name") or machine["cpu_model"]
     print(f"device {args.device}: {name}", flush=True)
 
     record["matmul_before"] = bench_matmul(args, precisions)
     for key, r in record["matmul_before"].items():
         print(f"matmul {key}: {r.get('gflop_per_s', r)}", flush=True)
-    _write(record, path)
+    path = _write(record, writer)
 
     record["encoder"] = bench_encoders(args, precisions)
     record["matmul_after"] = bench_matmul(args, precisions)
     add_ratios(record["encoder"], record["matmul_before"], record["matmul_after"])
-    _write(record, path)
+    _write(record, writer)
 
     if not args.skip_end_to_end:
         record["end_to_end"] = bench_end_to_end(args, precisions)
     record["complete"] = True
     record["total_s"] = time.perf_counter() - t_start
-    _write(record, path)
+    _write(record, writer)
     failed = [k for k, ok in record["checks"].items() if not ok]
     print(
         f"{len(record['checks']) - len(failed)} checks passed, {len(failed)} failed"

@@ -16,13 +16,13 @@ is taken per repeat and its median is reported. The real clips are 1.5-6 s long,
 so with ``target_length=400`` LogMel skips the frames past 4 s that the torchaudio
 path computes and then cuts; the synthetic set has no such saving.
 
-Memory: a fresh process runs ``LogMel.transform`` on N and then (another process)
-on 4N file paths. It reports the tracemalloc peak during the transform (numpy
-buffers: the output and the waveforms read; torch's own allocator is not traced) and
-the peak resident memory (``ru_maxrss``). Reading from paths keeps one batch of
+Memory: a fresh process runs ``LogMel.transform`` on N and then (another process) on
+4N file paths. It reports the tracemalloc peak during the transform (numpy buffers:
+the output and the waveforms read; torch's own allocator is not traced) and the peak
+resident memory (``_common.peak_rss_mib``). Reading from paths keeps one batch of
 waveforms at a time, so the traced peak minus the output stays flat as N grows, and
-the RSS peak grows by about the output's growth, not by the corpus's waveforms
-(the RSS peak is often set by the imports and warm-up, so it may not move at all).
+the RSS peak grows by about the output's growth, not by the corpus's waveforms (the
+RSS peak is often set by the imports and warm-up, so it may not move at all).
 
 Other engineers share this machine's CPU cores, so absolute rates drift from run to
 run; the side-by-side ratio is the figure to compare.
@@ -32,32 +32,36 @@ Command::
     python benchmarks/bench_logmel.py --n-clips 200 --repeats 5 --threads 1 2 \\
         --memory-n 150
 
-Writes ``benchmarks/results/logmel_<UTC stamp>.json``.
+Writes ``logmel_<UTC stamp>.json`` and ``.md`` into ``--out-dir`` (default
+``benchmarks/results``). The corpus: ``--corpus``, else ``$SSASTCL_CORPUS``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import torch
 import torchaudio.compliance.kaldi as kaldi
+from _common import (
+    RESULTS,
+    ResultsWriter,
+    corpus_dir,
+    flac_paths,
+    peak_rss_mib,
+    print_result,
+    run_fresh,
+)
 
-from sklearn_ssastcl._logmel import SSAST_MEAN, SSAST_STD, LogMel
-from sklearn_ssastcl._utils import machine_info
+from sklearn_ssastcl import LogMel
 
-CORPUS = Path("/work/shared/data/spoofcorpus-dev")
-TRAIN = "LA/ASVspoof2019_LA_train/flac"
+#: SSAST's AudioSet fbank statistics (``src/run_*.sh``), for the reference path.
+SSAST_MEAN, SSAST_STD = -4.2677393, 4.5689974
 
 
 def torchaudio_features(clips: list[np.ndarray], target_length: int) -> np.ndarray:
@@ -113,32 +117,26 @@ def compare(clips: list[np.ndarray], target_length: int, repeats: int) -> dict:
     }
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
 def child_memory(paths_file: str, batch_size: int, target_length: int) -> None:
     """Run in a fresh process: print the memory use of one transform as JSON."""
     paths = Path(paths_file).read_text().split("\n")
     logmel = LogMel(target_length=target_length, batch_size=batch_size)
     logmel.transform(paths[:2])  # imports and warm-up
-    rss_before = _maxrss_mb()
+    rss_before = peak_rss_mib()
     tracemalloc.start()  # numpy buffers are traced; torch's own allocator is not
     out = logmel.transform(paths)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     output_mb = out.nbytes / 2**20
-    print(
-        json.dumps(
-            {
-                "n_clips": len(paths),
-                "output_mb": round(output_mb, 1),
-                "traced_peak_mb": round(traced_peak, 1),
-                "traced_peak_minus_output_mb": round(traced_peak - output_mb, 1),
-                "peak_rss_mb": round(_maxrss_mb(), 1),
-                "peak_rss_after_warmup_mb": round(rss_before, 1),
-            }
-        )
+    print_result(
+        {
+            "n_clips": len(paths),
+            "output_mb": round(output_mb, 1),
+            "traced_peak_mb": round(traced_peak, 1),
+            "traced_peak_minus_output_mb": round(traced_peak - output_mb, 1),
+            "peak_rss_mb": round(peak_rss_mib(), 1),
+            "peak_rss_after_warmup_mb": round(rss_before, 1),
+        }
     )
 
 
@@ -148,10 +146,8 @@ def memory(paths: list[str], n: int, batch_size: int, target_length: int) -> dic
     for count in (n, 4 * n):
         listing = Path(f"/tmp/bench_logmel_paths_{count}.txt")
         listing.write_text("\n".join(paths[:count]))
-        cmd = [sys.executable, __file__, "--_child-memory", str(listing)]
-        cmd += ["--batch-size", str(batch_size), "--target-length", str(target_length)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        args = ["--_child-memory", listing, "--batch-size", batch_size]
+        runs.append(run_fresh(__file__, [*args, "--target-length", target_length]))
     small, large = runs
     waveforms_mb = sum(sf.info(p).frames for p in paths[:count]) * 4 / 2**20
     return {
@@ -164,7 +160,28 @@ def memory(paths: list[str], n: int, batch_size: int, target_length: int) -> dic
     }
 
 
-def main() -> None:
+def markdown_table(metrics: dict) -> str:
+    """Median rates of both paths and their ratio, per thread count and clip set."""
+    lines = [
+        "| torch threads | clips | torchaudio per clip (x real time) "
+        "| LogMel (x real time) | ratio (median) |",
+        "|---|---|---|---|---|",
+    ]
+    for key, sets in metrics.items():
+        if not key.startswith("torch_threads_"):
+            continue
+        for name, m in sets.items():
+            med = m["x_real_time_median"]
+            lines.append(
+                f"| {key.removeprefix('torch_threads_')} | {name} | "
+                f"{med['torchaudio']:.0f} | {med['logmel']:.0f} | "
+                f"{m['ratio_median']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> Path | None:
+    """Time both paths, measure memory; write ``logmel_<stamp>.json`` and ``.md``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-clips", type=int, default=200, help="clips per set")
     parser.add_argument("--repeats", type=int, default=5)
@@ -180,19 +197,21 @@ def main() -> None:
     parser.add_argument(
         "--memory-n", type=int, default=150, help="N for the N / 4N memory runs"
     )
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
-        "--out-dir", type=Path, default=Path(__file__).parent / "results"
+        "--corpus", type=Path, default=None, help="default: $SSASTCL_CORPUS"
     )
+    parser.add_argument("--out-dir", type=Path, default=RESULTS)
     parser.add_argument(
         "--_child-memory", dest="child", default=None, help=argparse.SUPPRESS
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.child:
         child_memory(args.child, args.batch_size, args.target_length)
-        return
+        return None
+    writer = ResultsWriter("logmel", __file__, argv, out=args.out_dir)
+    args.corpus = corpus_dir(args.corpus)
 
-    paths = sorted(str(p) for p in (args.corpus / TRAIN).glob("*.flac"))
+    paths = flac_paths(args.corpus, ["train"])
     real = [sf.read(p, dtype="float32")[0] for p in paths[: args.n_clips]]
     rng = np.random.default_rng(0)
     synthetic = list(
@@ -211,20 +230,11 @@ def main() -> None:
         ),
         "note": "CPU shared with other jobs: compare the side-by-side ratios.",
     }
-    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    params.pop("child")
-    record = {
-        "machine": machine_info(),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "params": params,
-        "metrics": metrics,
-    }
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    path = args.out_dir / f"logmel_{stamp}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
-    print(f"wrote {path}")
+    params = {k: v for k, v in vars(args).items() if k != "child"}
+    path = writer.write({"params": params, "metrics": metrics}, markdown_table(metrics))
+    print(markdown_table(metrics))
+    print(f"wrote {path} and {path.with_suffix('.md')}")
+    return path
 
 
 if __name__ == "__main__":

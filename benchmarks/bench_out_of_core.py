@@ -13,7 +13,7 @@ with ``stream=True`` (each clip read and featurised when a batch needs it,
 ``--num-workers`` DataLoader workers) and ``stream=False`` (all waveforms loaded
 and all features computed in memory, the pre-streaming behaviour). It reports
 the wall time of ``fit`` and of ``decision_function`` and the process's peak
-resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, imports
+resident memory (``_common.peak_rss_mib``: the process's own ``VmHWM``, imports
 included; with workers, their own peaks are ``RUSAGE_CHILDREN``, which already
 holds about 440 MB after ``import torch`` forks a helper, recorded separately)
 and the same after imports only, and each mode's peak growth over the smallest
@@ -54,40 +54,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = Path("/work/shared/data/spoofcorpus-dev")
+from _common import (
+    RESULTS,
+    ResultsWriter,
+    Stopwatch,
+    corpus_dir,
+    peak_rss_mib,
+    print_result,
+    run_fresh,
+)
 
 
 def _paths(data: Path, max_clips: int | None):
-    from sklearn_ssastcl.datasets import read_protocol
+    """Paths and labels of the train part (protocol order), the first ``max_clips``."""
+    from sklearn_ssastcl.datasets import load_asvspoof
 
-    la = data / "LA"
-    frame = read_protocol(
-        la / "ASVspoof2019_LA_cm_protocols" / "ASVspoof2019.LA.cm.train.trn.txt",
-        audio_dir=la / "ASVspoof2019_LA_train" / "flac",
-    )
+    frame = load_asvspoof(data, part="train")
     if max_clips is not None:
         frame = frame.iloc[:max_clips]
     return frame["path"].tolist(), frame["label"].to_numpy()
-
-
-def _git_commit() -> str | None:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or None
 
 
 def child(spec: dict) -> dict:
@@ -101,8 +89,8 @@ def child(spec: dict) -> dict:
     paths, labels = _paths(Path(spec["data"]), spec["max_clips"])
     paths = paths * spec["multiple"]
     labels = np.tile(labels, spec["multiple"])
-    rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children_ready = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss_ready = peak_rss_mib()
+    children_ready = peak_rss_mib(children=True)
     clf = SSASTCLClassifier(
         embed_dim=spec["embed_dim"],
         depth=spec["depth"],
@@ -118,30 +106,30 @@ def child(spec: dict) -> dict:
         validation_split=None,
         random_state=0,
     )
-    start = time.perf_counter()
-    clf.fit(paths, labels)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    scores = clf.decision_function(paths)
-    score_s = time.perf_counter() - start
+    with Stopwatch() as fit:
+        clf.fit(paths, labels)
+    with Stopwatch() as score:
+        scores = clf.decision_function(paths)
     return {
         "n_clips": len(paths),
-        "fit_s": fit_s,
-        "decision_function_s": score_s,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        / 1024,
+        "fit_s": fit.seconds,
+        "decision_function_s": score.seconds,
+        "peak_rss_mb": peak_rss_mib(),
+        "peak_rss_workers_mb": peak_rss_mib(children=True),
         "rss_after_imports_and_paths_mb": rss_ready,
         "peak_rss_children_after_imports_mb": children_ready,
         "score_checksum": float(np.sum(scores)),
     }
 
 
-def main(argv=None) -> Path | None:
+def main(argv: list[str] | None = None) -> Path | None:
+    """Run every (multiple, mode) in a fresh process; write the results files."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--multiples", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--modes", nargs="+", default=["stream", "memory"])
-    parser.add_argument("--data", default=str(DATA))
+    parser.add_argument(
+        "--data", default=None, help="the corpus (default: $SSASTCL_CORPUS)"
+    )
     parser.add_argument("--max-clips", type=int, default=None)
     parser.add_argument("--target-length", type=int, default=100)
     parser.add_argument("--n-mels", type=int, default=64)
@@ -155,22 +143,20 @@ def main(argv=None) -> Path | None:
     parser.add_argument(
         "--time-budget", type=float, default=1500, help="skip runs past it (s)"
     )
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print("RESULT " + json.dumps(child(json.loads(args.child))))
+        print_result(child(json.loads(args.child)))
         return None
-
-    sys.path.insert(0, str(HERE.parent))
-    from sklearn_ssastcl._utils import machine_info
+    writer = ResultsWriter("out_of_core", __file__, argv, out=args.out)
+    args.data = str(corpus_dir(args.data))
 
     params = {
         k: v for k, v in vars(args).items() if k not in ("child", "out", "time_budget")
     }
     runs, skipped = [], []
     began = time.perf_counter()
-    load_start = os.getloadavg()
     for multiple in args.multiples:
         for mode in args.modes:
             if time.perf_counter() - began > args.time_budget:
@@ -190,12 +176,8 @@ def main(argv=None) -> Path | None:
                 "num_workers": args.num_workers if mode == "stream" else 0,
                 "threads": args.threads,
             }
-            cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-            if done.returncode or not lines:
-                raise RuntimeError(f"run {spec} failed:\n{done.stderr[-3000:]}")
-            result = {"multiple": multiple, "mode": mode, **json.loads(lines[-1][7:])}
+            measured = run_fresh(__file__, ["--child", json.dumps(spec)])
+            result = {"multiple": multiple, "mode": mode, **measured}
             runs.append(result)
             print(json.dumps(result), flush=True)
     ratios = []
@@ -231,13 +213,7 @@ def main(argv=None) -> Path | None:
             for r in mine[1:]
         ]
     record = {
-        "benchmark": "out_of_core",
-        "machine": machine_info(),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "params": params,
-        "git_commit": _git_commit(),
-        "load_average_start": load_start,
-        "load_average_end": os.getloadavg(),
         "note": "CPU shared with other jobs: compare the stream/memory ratios "
         "measured side by side, not absolute times.",
         "runs": runs,
@@ -245,12 +221,20 @@ def main(argv=None) -> Path | None:
         "peak_rss_growth": growth,
         "skipped_for_time": skipped,
     }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = out / f"out_of_core_{stamp}.json"
-    path.write_text(json.dumps(record, indent=2))
+    title = f"Out-of-core benchmark ({writer.stamp})"
+    path = writer.write(record, markdown, title=title)
+    print(path.with_suffix(".md").read_text())
+    return path
+
+
+def markdown(record: dict) -> str:
+    """Tables of the runs, the stream / memory ratios and the peak growth."""
+    runs, ratios = record["runs"], record["ratios"]
+    growth, skipped = record["peak_rss_growth"], record["skipped_for_time"]
     rows = [
+        f"Load average start/end: {record['loadavg_start']} / "
+        f"{record['loadavg_end']} (shared CPU: compare the ratios).",
+        "",
         "| x train | clips | mode | fit (s) | decision_function (s) | peak RSS (MB) "
         "| RSS after imports (MB) |",
         "|---|---|---|---|---|---|---|",
@@ -277,17 +261,7 @@ def main(argv=None) -> Path | None:
         )
     if skipped:
         rows += ["", f"Skipped for the time budget: {skipped}"]
-    text = (
-        f"# Out-of-core benchmark ({stamp})\n\nCommand: `{record['command']}` "
-        f"(git {record['git_commit']})\n\n"
-        f"Machine: {record['machine']}\n\nLoad average start/end: {load_start} / "
-        f"{record['load_average_end']} (shared CPU: compare the ratios).\n\n"
-        + "\n".join(rows)
-        + "\n"
-    )
-    path.with_suffix(".md").write_text(text)
-    print(text)
-    return path
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

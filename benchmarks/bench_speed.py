@@ -33,16 +33,17 @@ add = 2 FLOPs; layer norms, softmax, GELU, the loss and Adam not counted): a pai
 with cross-attention costs ``2 * train + 3 * depth * block`` (the CA branch reuses
 x_a's patch embedding, and its blocks cost what self-attention blocks cost), one
 without costs ``2 * train``; inference costs ``forward`` per clip. Each is divided
-by the fp32 ``torch.mm`` rate (``bench_encoder.matmul_rate``, ``--mm-size``)
+by the fp32 ``torch.mm`` rate (``_common.matmul_rate``, ``--mm-size``)
 probed right before and right after the measurement, in the launching process
 (so the probe's buffers are not in the measurement's memory), and the ratio of
 the two is reported.
 
 Peak memory: with ``--isolation process`` (default) every measurement runs in a
-fresh Python process and reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``
-at its end (imports, data and warm-up included), plus the same after imports and
-data loading, so each number is its own. ``--isolation none`` runs everything in
-this process (fast, for ``--quick``); its peaks are then cumulative.
+fresh Python process and reports its own peak resident memory
+(``_common.peak_rss_mib``: ``VmHWM``, not inherited from this process) at its end
+(imports, data and warm-up included), plus the same after imports and data loading,
+so each number is its own. ``--isolation none`` runs everything in this process
+(fast, for ``--quick``); its peaks are then cumulative.
 
 Other engineers share this CPU: absolute rates drift, the load average at start
 and end is recorded, and the model / matmul ratios measured side by side are the
@@ -64,15 +65,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
-from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,19 +76,21 @@ sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from bench_encoder import encoder_flops, matmul_rate  # noqa: E402
-
-from sklearn_ssastcl._utils import machine_info  # noqa: E402
-
-CORPUS = Path("/work/shared/data/spoofcorpus-dev")
+from _common import (  # noqa: E402
+    RESULTS,
+    ResultsWriter,
+    Stopwatch,
+    corpus_dir,
+    matmul_rate,
+    peak_rss_mib,
+    print_result,
+    pyplot,
+    run_fresh,
+)
+from bench_encoder import encoder_flops  # noqa: E402
 
 
 # ----------------------------------------------------------------- helpers
-def _rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux: kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _paths(corpus: str, n: int, *, balanced: bool = True) -> tuple[list, list]:
     """First ``n`` train clips (half bona fide, half spoof when ``balanced``)."""
     import pandas as pd
@@ -156,13 +154,13 @@ def job_logmel(job: dict) -> dict:
     audio_s = sum(len(w) for w in waves) / 16000
     logmel = LogMel(target_length=job["target_length"])
     logmel.transform(waves[:4])  # warm-up
-    rss_setup = _rss_mb()
+    rss_setup = peak_rss_mib()
     times = {"waveforms": [], "paths": []}
     for _ in range(job.get("repeats", 1)):  # interleaved
         for name, X in (("waveforms", waves), ("paths", paths)):
-            t0 = time.perf_counter()
-            logmel.transform(X)
-            times[name].append(time.perf_counter() - t0)
+            with Stopwatch() as sw:
+                logmel.transform(X)
+            times[name].append(sw.seconds)
     t_mem, t_paths = (statistics.median(times[k]) for k in ("waveforms", "paths"))
     return {
         "n_clips": len(paths),
@@ -178,7 +176,7 @@ def job_logmel(job: dict) -> dict:
 
 def job_train(job: dict) -> dict:
     X, y = _spectrograms(job, job["n_train"])
-    rss_setup = _rss_mb()
+    rss_setup = peak_rss_mib()
     clf = _classifier(
         job,
         cross_attention=job["cross_attention"],
@@ -186,9 +184,9 @@ def job_train(job: dict) -> dict:
         batch_size=job["batch_size"],
         max_epochs=1 + job["epochs"],
     )
-    t0 = time.perf_counter()
-    clf.fit(X, y)
-    fit_s = time.perf_counter() - t0
+    with Stopwatch() as fit:
+        clf.fit(X, y)
+    fit_s = fit.seconds
     durs = [row["dur"] for row in clf.history_]
     sec = statistics.median(durs[1:])
     flops = _flops(clf.encoder_)
@@ -226,10 +224,10 @@ def job_infer(job: dict) -> dict:
         clf = _classifier(job, max_epochs=0, batch_size=2).fit(Xf, yf)
         source = "max_epochs=0 fit"
     clf.decision_function(X[:2])  # warm-up
-    rss_setup = _rss_mb()
-    t0 = time.perf_counter()
-    clf.decision_function(X)
-    sec = time.perf_counter() - t0
+    rss_setup = peak_rss_mib()
+    with Stopwatch() as sw:
+        clf.decision_function(X)
+    sec = sw.seconds
     fwd = _flops(clf.encoder_)["forward"]
     return {
         "clips_per_s": len(X) / sec,
@@ -245,7 +243,7 @@ def job_scale(job: dict) -> dict:
     from sklearn_ssastcl import LogMel
 
     paths, labels = _paths(job["corpus"], job["n_train"])
-    rss_setup = _rss_mb()
+    rss_setup = peak_rss_mib()
     clf = _classifier(
         job,
         frontend=LogMel(target_length=job["target_length"]),
@@ -253,11 +251,11 @@ def job_scale(job: dict) -> dict:
         batch_size=job["batch_size"],
         max_epochs=1,
     )
-    t0 = time.perf_counter()
-    clf.fit(paths, labels)
-    fit_s = time.perf_counter() - t0
+    with Stopwatch() as fit:
+        clf.fit(paths, labels)
+    fit_s = fit.seconds
     stage1_s = clf.history_[0]["dur"]
-    peak = _rss_mb()
+    peak = peak_rss_mib()
     traced = None
     if job.get("trace", True):  # a second, untimed fit: numpy memory only
         tracemalloc.start()
@@ -290,27 +288,22 @@ def execute(job: dict) -> dict:
     """Run one job in this process and add its wall time and peak memory."""
     torch.set_num_threads(job["threads"])
     torch.manual_seed(0)
-    t0 = time.perf_counter()
-    out = JOBS[job["kind"]](job)
-    out["job_wall_s"] = time.perf_counter() - t0
-    out["peak_rss_mb"] = _rss_mb()
+    with Stopwatch() as sw:
+        out = JOBS[job["kind"]](job)
+    out["job_wall_s"] = sw.seconds
+    out["peak_rss_mb"] = peak_rss_mib()
     out["torch_threads"] = torch.get_num_threads()
     return out
 
 
 def run_job(job: dict, isolation: str) -> dict:
+    """Run one job here (``"none"``) or in a fresh process (``"process"``)."""
     if isolation == "none":
         return execute(job)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as fh:
         json.dump(job, fh)
-    try:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", fh.name]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"job {job} failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        os.unlink(fh.name)
+        fh.flush()
+        return run_fresh(__file__, ["--_child", fh.name])
 
 
 # -------------------------------------------------------------------- plan
@@ -415,8 +408,8 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def write_markdown(path: Path, record: dict) -> None:
-    m, git = record["machine"], record.get("git", {})
+def markdown(record: dict) -> str:
+    """The measurements table, the scaling table and the memory verdict."""
     scale_rows = [
         f"| {s['n_train']} | {s['fit_wall_s']:.1f} | {s['stage1_epoch_dur_s']:.1f} "
         f"| {s['rss_after_setup_mb']:.0f} | {_scale_peak(s):.0f} "
@@ -426,21 +419,12 @@ def write_markdown(path: Path, record: dict) -> None:
     ]
     data_growth = _data_growth(record["scaling"])
     lines = [
-        f"# bench_speed {record['stamp']}",
-        "",
-        f"Machine: {m['platform']}, {m['processor']}, {m.get('cpu_count')} CPUs, "
-        f"Python {m['python']}, torch {m['torch']} "
-        f"({record['params']['threads']} threads), GPU {m['gpu']}, "
-        f"sklearn_ssastcl {m['sklearn_ssastcl']}.",
-        f"Code: commit {git.get('commit', '?')[:10]}, uncommitted library files: "
-        f"{', '.join(git.get('dirty_library_files', [])) or 'none'}.",
+        f"Torch threads per measurement: {record['params']['threads']}. "
         f"Load average (1/5/15 min) at start {record['loadavg_start']}, at end "
         f"{record['loadavg_end']}; isolation: {record['params']['isolation']}.",
         "",
-        f"Command: `{record['command']}`",
-        "",
         "GFLOP/s from the analytic count; ratio = GFLOP/s over the fp32 matmul rate "
-        "probed just before and after; RSS = ru_maxrss in MiB (imports included).",
+        "probed just before and after; RSS = peak resident MiB (imports included).",
         "",
         "| measurement | size | throughput | GFLOP/s | matmul GFLOP/s | ratio "
         "| RSS before timing | peak RSS |",
@@ -461,16 +445,12 @@ def write_markdown(path: Path, record: dict) -> None:
         " with N.",
         "",
         record["note"],
-        "",
     ]
-    path.write_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def write_plot(path: Path, scaling: list[dict]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     n = [s["n_train"] for s in scaling]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -517,19 +497,6 @@ def _data_growth(scaling: list[dict]) -> float:
     return size[1] - size[0]
 
 
-def _git_state() -> dict:
-    """Commit and uncommitted library files: the code that was measured."""
-
-    def git(*cmd):
-        done = subprocess.run(
-            ["git", *cmd], cwd=HERE, capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "../sklearn_ssastcl").splitlines()
-    return {"commit": git("rev-parse", "HEAD"), "dirty_library_files": dirty}
-
-
 # -------------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -561,8 +528,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="smoke test: tiny only, 1 block, 64 frames, few clips, in-process",
     )
-    p.add_argument("--corpus", type=Path, default=CORPUS)
-    p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--corpus", type=Path, default=None, help="default: $SSASTCL_CORPUS")
+    p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--_child", dest="child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -576,13 +543,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> Path:
+def main(argv: list[str] | None = None) -> Path:
+    """Run every job; write ``speed_<stamp>.json``, ``.md`` and ``.png``."""
     args = parse_args(argv)
     if args.child:
-        job = json.loads(Path(args.child).read_text())
-        print(json.dumps(execute(job)))
+        print_result(execute(json.loads(Path(args.child).read_text())))
         return Path(args.child)
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    writer = ResultsWriter("speed", __file__, argv, out=args.out)
+    args.corpus = corpus_dir(args.corpus)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         jobs = plan(args, tmp)
@@ -609,27 +577,14 @@ def main(argv=None) -> Path:
         if r["job"]["kind"] == "scale"
     ]
     growth = _scale_peak(scaling[-1]) - _scale_peak(scaling[0])
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     record = {
-        "stamp": stamp,
-        "machine": machine_info() | {"cpu_count": os.cpu_count()},
-        "command": " ".join(
-            ["python", "benchmarks/bench_speed.py", *(argv or sys.argv[1:])]
-        ),
-        "params": {
-            k: (str(v) if isinstance(v, Path) else v)
-            for k, v in vars(args).items()
-            if k not in ("out", "child")
-        },
-        "git": _git_state(),
-        "loadavg_start": load_start,
-        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        "params": {k: v for k, v in vars(args).items() if k not in ("out", "child")},
         "note": (
             "CPU shared with other jobs: absolute rates drift; compare the ratios "
             "(model GFLOP/s over the fp32 matmul rate probed just before and after "
             "each measurement). Training pairs/s come from the classifier's own "
             "fit (skorch history 'dur' of the epochs after the warm-up epoch). "
-            "Peak RSS is ru_maxrss of a fresh process per measurement "
+            "Peak RSS is the peak resident memory of a fresh process per measurement "
             "(isolation=process), imports included; with isolation=none it is "
             "cumulative over the run."
         ),
@@ -639,12 +594,9 @@ def main(argv=None) -> Path:
         # "grows" when the peak grows by at least half the clips' data growth
         "memory_grows_with_n": bool(growth > 0.5 * _data_growth(scaling)),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"speed_{stamp}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    write_markdown(args.out / f"speed_{stamp}.md", record)
-    write_plot(args.out / f"speed_{stamp}.png", scaling)
-    print(f"wrote {path}")
+    path = writer.write(record, markdown, title=f"bench_speed {writer.stamp}")
+    write_plot(writer.path(".png"), scaling)
+    print(f"wrote {path}, {path.with_suffix('.md')} and {writer.path('.png')}")
     return path
 
 

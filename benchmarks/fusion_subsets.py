@@ -22,16 +22,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "spoofcorpus-dev"
+from _common import corpus_dir
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Print the table of every subset (sorted by eval EER)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path, help="a bench_eer results JSON")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="default: $SSASTCL_CORPUS"
+    )
     args = parser.parse_args(argv)
+    args.corpus = corpus_dir(args.corpus)
 
     from sklearn_ssastcl.datasets import load_asvspoof
     from sklearn_ssastcl.fusion import ScoreFusion
@@ -67,9 +69,11 @@ def main(argv=None) -> int:
                 )
             )
     rows.sort()
+    git = record.get("git") or {}  # older files: a short "commit"
+    commit = (git.get("commit") or record.get("commit") or "unknown")[:10]
     print(
         f"Subsets of {args.results.name} (its runs at commit "
-        f"{record.get('commit', 'unknown')}), fused on dev, seeds {seeds} "
+        f"{commit}), fused on dev, seeds {seeds} "
         "(sorted by eval: information, not a selection).\n"
         f"Command: `python benchmarks/fusion_subsets.py {args.results}`\n"
     )

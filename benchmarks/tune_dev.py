@@ -18,6 +18,10 @@ Commands::
     python benchmarks/tune_dev.py --baseline
     python benchmarks/tune_dev.py --name frame64 --config '{"kernel_size": [128, 2]}'
     python benchmarks/tune_dev.py --report    # results/tune_dev_<stamp>.md/.json
+
+Each run appends a line (with its commit and command) to ``--out``'s
+``tune_dev_runs.jsonl``; ``--report`` gathers that file. The corpus: ``--corpus``,
+else ``$SSASTCL_CORPUS``, else ``../shared/data/spoofcorpus-dev``.
 """
 
 from __future__ import annotations
@@ -25,27 +29,38 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "data" / "spoofcorpus-dev"
-LOG = REPO / "benchmarks" / "results" / "tune_dev_runs.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    RESULTS,
+    ResultsWriter,
+    Stopwatch,
+    command_line,
+    corpus_dir,
+    git_state,
+)
+
+LOG_NAME = "tune_dev_runs.jsonl"  # one line per run, in --out
 
 
-def features(cache: Path, target_length: int, pad_mode: str) -> dict:
+def _load_corpus(corpus: Path) -> dict:
+    """``bench_eer.load_corpus`` (waveforms, labels, attacks of each part)."""
+    from bench_eer import load_corpus
+
+    return load_corpus(corpus)
+
+
+def features(cache: Path, target_length: int, pad_mode: str, corpus: Path) -> dict:
     """Train and dev log-mel features and labels (cached as .npz)."""
     path = cache / f"feat_{target_length}_{pad_mode}.npz"
     if not path.exists():
-        sys.path.insert(0, str(REPO / "benchmarks"))
-        from bench_eer import load_corpus
-
         from sklearn_ssastcl import LogMel
 
-        data = load_corpus(CORPUS)
+        data = _load_corpus(corpus)
         logmel = LogMel(target_length=target_length, pad_mode=pad_mode)
         out = {}
         for part in ("train", "dev"):  # never eval
@@ -93,16 +108,18 @@ def code_dev(waveforms: list) -> list:
 
 
 def coded_dev(
-    d: dict, cache: Path, target_length: int, pad_mode: str, kind: str = "g711"
+    d: dict,
+    cache: Path,
+    target_length: int,
+    pad_mode: str,
+    corpus: Path,
+    kind: str = "g711",
 ):
     """``d`` with coded dev features, and the coded dev waveforms."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from bench_eer import load_corpus
-
     from sklearn_ssastcl import LogMel
 
     code = code_dev if kind == "g711" else codec_dev
-    waves = code(load_corpus(CORPUS)["dev"]["waveforms"])
+    waves = code(_load_corpus(corpus)["dev"]["waveforms"])
     suffix = "codeddev" if kind == "g711" else "codecdev"
     path = cache / f"feat_{target_length}_{pad_mode}_{suffix}.npy"
     if not path.exists():
@@ -128,14 +145,30 @@ def lr_dev_eer(f_train, y_train, f_dev, y_dev) -> float:
     return dev_eer(y_dev, model.decision_function(f_dev))
 
 
-def run(args) -> dict:
+def embeddings(encoder, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Pooled encoder embeddings ``(n, embed_dim)`` of spectrograms ``X``."""
+    import torch
+
+    encoder.eval()
+    with torch.no_grad():
+        return np.concatenate(
+            [
+                encoder(torch.as_tensor(X[i : i + batch_size], dtype=torch.float32))
+                .float()
+                .numpy()
+                for i in range(0, len(X), batch_size)
+            ]
+        )
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Fit one configuration on train, select on dev; the dev figures."""
     import torch
 
     torch.set_num_threads(1)
     from sklearn_ssastcl import SSASTCLClassifier
-    from sklearn_ssastcl._net import embed_batches
 
-    d = features(args.cache, args.target_length, args.pad_mode)
+    d = features(args.cache, args.target_length, args.pad_mode, args.corpus)
     dev_waves = None
     if args.coded_dev or args.codec_dev:
         d, dev_waves = coded_dev(
@@ -143,6 +176,7 @@ def run(args) -> dict:
             args.cache,
             args.target_length,
             args.pad_mode,
+            args.corpus,
             "g711" if args.coded_dev else "codecs",
         )
     if args.baseline:
@@ -150,10 +184,10 @@ def run(args) -> dict:
         def stats(X):
             return np.concatenate([X.mean(axis=1), X.std(axis=1)], axis=1)
 
-        start = time.perf_counter()
-        f_train, f_dev = stats(d["train_X"]), stats(d["dev_X"])
-        eer = lr_dev_eer(f_train, d["train_y"], f_dev, d["dev_y"])
-        return {"dev_eer": eer, "fit_seconds": time.perf_counter() - start}
+        with Stopwatch() as fit:
+            f_train, f_dev = stats(d["train_X"]), stats(d["dev_X"])
+            eer = lr_dev_eer(f_train, d["train_y"], f_dev, d["dev_y"])
+        return {"dev_eer": eer, "fit_seconds": fit.seconds}
     params = {
         "model_size": None,
         "embed_dim": 64,
@@ -167,9 +201,6 @@ def run(args) -> dict:
             params[key] = tuple(params[key])
     X_train, X_dev = d["train_X"], d["dev_X"]
     if args.augment:  # as bench_eer.py: waveforms, LogMel frontend, FIR + RawBoost
-        sys.path.insert(0, str(REPO / "benchmarks"))
-        from bench_eer import load_corpus
-
         from sklearn_ssastcl import LogMel
         from sklearn_ssastcl.augment import (
             Codec,
@@ -179,7 +210,7 @@ def run(args) -> dict:
             TelephoneChannel,
         )
 
-        data = load_corpus(CORPUS)
+        data = _load_corpus(args.corpus)
         X_train, X_dev = data["train"]["waveforms"], data["dev"]["waveforms"]
         if dev_waves is not None:
             X_dev = dev_waves
@@ -197,21 +228,21 @@ def run(args) -> dict:
 
         params["spec_augment"] = SpecAugment()
     clf = SSASTCLClassifier(**params)
-    start = time.perf_counter()
-    groups = None
-    if args.speaker_pairs:
-        from sklearn_ssastcl.datasets import load_asvspoof
+    with Stopwatch() as fit:
+        groups = None
+        if args.speaker_pairs:
+            from sklearn_ssastcl.datasets import load_asvspoof
 
-        groups = load_asvspoof(CORPUS, part="train")["speaker"].to_numpy()
-    clf.fit(
-        X_train,
-        d["train_y"],
-        X_val=X_dev,
-        y_val=d["dev_y"],
-        attacks=d["train_a"],
-        groups=groups,
-    )
-    fit_seconds = time.perf_counter() - start
+            groups = load_asvspoof(args.corpus, part="train")["speaker"].to_numpy()
+        clf.fit(
+            X_train,
+            d["train_y"],
+            X_val=X_dev,
+            y_val=d["dev_y"],
+            attacks=d["train_a"],
+            groups=groups,
+        )
+    fit_seconds = fit.seconds
     scores = clf.decision_function(X_dev)
     if args.f_max is not None:  # the cached features are full-band: recompute
         d = {
@@ -219,8 +250,8 @@ def run(args) -> dict:
             "train_X": clf.frontend.transform(X_train),
             "dev_X": clf.frontend.transform(X_dev),
         }
-    z_train = embed_batches(clf.encoder_, d["train_X"])
-    z_dev = embed_batches(clf.encoder_, d["dev_X"])
+    z_train = embeddings(clf.encoder_, d["train_X"])
+    z_dev = embeddings(clf.encoder_, d["dev_X"])
     history = clf.history_
     return {
         "dev_eer": dev_eer(d["dev_y"], scores),
@@ -244,15 +275,17 @@ def _dev_kind(run: dict) -> str:
     return "g711" if run.get("coded_dev") else "clean"
 
 
-def report(out: Path) -> None:
-    from sklearn_ssastcl._utils import machine_info
-
-    rows = [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def report(out: Path, argv: list[str] | None = None) -> Path:
+    """Gather the logged runs into ``tune_dev_<stamp>.json`` and ``.md``."""
+    log = out / LOG_NAME
+    if not log.is_file():
+        raise FileNotFoundError(
+            f"No runs logged in {str(log)!r}: run configurations first (without "
+            "--report), with the same --out."
+        )
+    writer = ResultsWriter("tune_dev", __file__, argv, out=out)
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     record = {
-        "benchmark": "tune_dev",
-        "command": "python benchmarks/tune_dev.py --report",
-        "machine": machine_info(),
         "note": (
             "train on train, select (best epoch, threshold) on dev, dev EER; eval "
             "never read. Shared 2-core CPU, 1 thread per run, up to 2 runs side by "
@@ -261,10 +294,7 @@ def report(out: Path) -> None:
         ),
         "runs": rows,
     }
-    (out / f"tune_dev_{stamp}.json").write_text(json.dumps(record, indent=1))
     lines = [
-        "# SSAST-CL tuning on spoofcorpus-dev DEV (eval never used)",
-        "",
         record["note"],
         "",
         "Base config (unless overridden): `SSASTCLClassifier(model_size=None, "
@@ -291,11 +321,15 @@ def report(out: Path) -> None:
             f"{100 * r['dev_eer']:.2f} | "
             f"{'-' if emb is None else f'{100 * emb:.2f}'} | {r['fit_seconds']:.0f} |"
         )
-    (out / f"tune_dev_{stamp}.md").write_text("\n".join(lines) + "\n")
+    title = "SSAST-CL tuning on spoofcorpus-dev DEV (eval never used)"
+    path = writer.write(record, "\n".join(lines), title=title, indent=1)
     print("\n".join(lines))
+    print(f"wrote {path} and {path.with_suffix('.md')}")
+    return path
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run one configuration and log it, or (``--report``) write the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", default="run")
     parser.add_argument(
@@ -346,13 +380,19 @@ def main(argv=None) -> int:
         default=None,
         help="with --augment: LogMel(f_max=F), e.g. 4000 for the telephone band",
     )
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="default: $SSASTCL_CORPUS"
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ssastcl_tune"))
     parser.add_argument("--report", action="store_true")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help=f"holds {LOG_NAME} and the report"
+    )
     args = parser.parse_args(argv)
     if args.report:
-        report(args.out)
+        report(args.out, argv)
         return 0
+    args.corpus = corpus_dir(args.corpus)
     result = run(args)
     result.update(
         name="logmel_lr" if args.baseline else args.name,
@@ -369,9 +409,11 @@ def main(argv=None) -> int:
         speaker_pairs=args.speaker_pairs,
         f_max=args.f_max,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        commit=git_state()["commit"],
+        command=command_line(__file__, argv),
     )
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    with LOG.open("a") as f:
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / LOG_NAME).open("a") as f:
         f.write(json.dumps(result) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "params"}))
     return 0

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _results_rst
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import sklearn_ssastcl
@@ -36,10 +37,28 @@ autodoc_default_options = {
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
+# _benchmarks.rst is only included by benchmarks.rst, not a page of its own.
+exclude_patterns = [
+    "_build",
+    "_benchmarks.rst",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+]
 html_theme = "pydata_sphinx_theme"
+# A short title: the default "<project> <release> documentation" is wider than the
+# navbar's brand column and ran into the first navigation links.
+html_title = project
 html_static_path = ["_static"]
-html_theme_options = {"navigation_with_keys": False}
+html_css_files = ["ssastcl.css"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "logo": {"text": project},
+    # Links start right after the title, the search is an icon, and the rest of
+    # the pages go under "More": one header row from 960 px (below, a menu).
+    "navbar_align": "left",
+    "header_links_before_dropdown": 4,
+    "navbar_persistent": ["search-button"],
+}
 
 # No network here: intersphinx inventories are not fetched.
 intersphinx_mapping = {}
@@ -69,37 +88,15 @@ def _write_cli_help() -> None:
 
 
 def _write_benchmarks() -> None:
-    """Gather the newest results files of each benchmark into ``_benchmarks.rst``.
+    """Render the newest results files of each benchmark into ``_benchmarks.rst``.
 
-    bench_eer shows its 8 newest runs (the recipe, its variants and ablations).
+    Tables become ``list-table`` directives and the ``.png`` figures of the same
+    stem appear below them; see ``_results_rst.py`` (sections, newest-N rule).
     """
-    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-    sections = []
-    newest = {"eer_full": 8}
-    for prefix, title in [
-        ("eer_full", "EER on spoofcorpus-dev (bench_eer)"),
-        ("speed", "Speed and memory (bench_speed)"),
-        ("encoder", "Encoder throughput (bench_encoder)"),
-        ("logmel", "LogMel throughput (bench_logmel)"),
-        ("pretrain", "Self-supervised pretraining (bench_pretrain)"),
-        ("out_of_core", "Training from files: memory and time (bench_out_of_core)"),
-        ("tune_dev", "Configuration search on dev (tune_dev)"),
-    ]:
-        files = sorted(results.glob(f"{prefix}*.md"))
-        if not files:
-            continue
-        sections.append(f"{title}\n{'-' * len(title)}")
-        for path in reversed(files[-newest.get(prefix, 1) :]):
-            body = path.read_text()
-            sections.append(
-                f"``{path.name}``\n\n.. code-block:: text\n\n"
-                + "\n".join("   " + ln for ln in body.splitlines())
-            )
-        for png in sorted(results.glob(f"{prefix}*.png"))[-1:]:
-            image = f".. image:: ../benchmarks/results/{png.name}"
-            sections.append(image + "\n   :width: 520")
-    text = "\n\n".join(sections) or "No results committed yet."
-    (Path(__file__).parent / "_benchmarks.rst").write_text(text + "\n")
+    from _results_rst import write_benchmarks
+
+    docs = Path(__file__).resolve().parent
+    write_benchmarks(docs.parent / "benchmarks" / "results", docs / "_benchmarks.rst")
 
 
 _write_cli_help()

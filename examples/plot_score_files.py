@@ -23,12 +23,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import joblib
 import matplotlib.pyplot as plt
 import numpy as np
 import soundfile as sf
 
-from sklearn_ssastcl import LogMel, SSASTCLClassifier
+from sklearn_ssastcl import LogMel, SSASTCLClassifier, load_model, save_model
 from sklearn_ssastcl.cli import main as ssastcl
 from sklearn_ssastcl.datasets import load_spoof_sample, read_scores, write_scores
 from sklearn_ssastcl.metrics import eer_score
@@ -102,22 +101,26 @@ assert np.array_equal(read_scores(out_2021)["score"].to_numpy(), scores)
 # %%
 # Save the model, score from the command line
 # -------------------------------------------
-# ``ssastcl score`` loads a model saved with :mod:`joblib` and scores files,
-# folders or lists of paths; here it is called in-process on the folder and
-# writes a 2021-format score file. For files that
-# should not run code when loaded, ``save_weights`` writes tensors and JSON only
-# and :meth:`~sklearn_ssastcl.SSASTCLClassifier.load_weights` rebuilds the model,
-# front end included.
-joblib.dump(clf, folder / "model.joblib")
+# :func:`~sklearn_ssastcl.save_model` writes a model folder of weights-only tensors
+# and JSON (no pickle: loading it runs no code); ``ssastcl score`` and
+# :func:`~sklearn_ssastcl.load_model` read only such folders. Here the command is
+# called in-process on the audio folder and writes a 2021-format score file.
+# The command scores whole recordings: a clip longer than the model's window
+# (``target_length=128`` frames, 1.3 s here) is scored in sliding windows and the
+# mean of its window scores is written, so these scores differ from
+# ``decision_function``, which sees the first 1.3 s of each clip only.
+save_model(clf, folder / "model")
 cli_scores = folder / "cli_scores.txt"
-model_file = str(folder / "model.joblib")
-ssastcl(["score", "--model", model_file, "--out", str(cli_scores), str(folder)])
+model_dir = str(folder / "model")
+audio = [str(p) for p in paths]
+ssastcl(
+    ["score", "--model", model_dir, "--out", str(cli_scores), "--no-progress", *audio]
+)
 print(cli_scores.read_text())
 
-clf.save_weights(folder / "weights")
-reloaded = SSASTCLClassifier.load_weights(folder / "weights")
+reloaded = load_model(folder / "model")
 print(
-    "same scores after load_weights:",
+    "same scores after load_model:",
     np.allclose(reloaded.decision_function(paths), scores),
 )
 

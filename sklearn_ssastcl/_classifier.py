@@ -47,16 +47,24 @@ class SSASTCLClassifier(BaseSSASTClassifier):
         Cross-attend in the last ``ca_blocks`` blocks only (None: all).
     ca_symmetric : bool, default=False
         Also compute the CA branch with the roles of the two clips swapped.
-    loss : {"contrastive", "ce"}, default="contrastive"
-        The stage I loss: "contrastive" is the margin loss on pair distances.
-        "ce" (deprecated since 0.2, removed in 0.3) skips stage I and trains
-        the cross-entropy baseline; use :class:`~sklearn_ssastcl.SSASTCEClassifier`.
+    loss : {"contrastive", "supcon", "ntxent", "ce"}, default="contrastive"
+        The stage I loss. "contrastive": the margin loss on pair distances
+        (``margin``, ``distance``). "supcon": supervised contrastive loss over
+        all embeddings of a batch, same-class rows positive; "ntxent": NT-Xent,
+        only the views of one same-class pair positive (both with in-batch
+        negatives and ``temperature``; the cross-attention outputs enter as
+        further views: see :class:`~sklearn_ssastcl.nn.SiameseInfoNCELoss`,
+        ours). "ce" (deprecated since 0.2, removed in 0.3) skips stage I and
+        trains the cross-entropy baseline: use
+        :class:`~sklearn_ssastcl.SSASTCEClassifier`.
     alpha : float, default=1.0
         Weight of the CA loss; 0 skips the CA branch (the ablation).
     margin : float, default=1.0
-        Contrastive margin.
+        Margin of ``loss="contrastive"``.
     distance : {"euclidean", "cosine"}, default="euclidean"
-        Embedding distance of the contrastive loss.
+        Embedding distance of ``loss="contrastive"``.
+    temperature : float, default=0.1
+        Softmax temperature of ``loss="supcon"`` and ``loss="ntxent"``.
     pair_mix : tuple of 3 float, default=(0.25, 0.25, 0.5)
         Shares of bona fide-bona fide, spoof-spoof and bona fide-spoof pairs.
     pairs_per_epoch : int or None, default=None
@@ -138,10 +146,11 @@ class SSASTCLClassifier(BaseSSASTClassifier):
         "cross_attention": ["boolean"],
         "ca_blocks": [_POSITIVE_INT, None],
         "ca_symmetric": ["boolean"],
-        "loss": [StrOptions({"contrastive", "ce"})],
+        "loss": [StrOptions({"contrastive", "supcon", "ntxent", "ce"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "margin": [Interval(Real, 0, None, closed="neither")],
         "distance": [StrOptions({"euclidean", "cosine"})],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
         "pair_mix": [tuple, list],
         "pairs_per_epoch": [_POSITIVE_INT, None],
         "head_epochs": [_POSITIVE_INT],
@@ -170,6 +179,7 @@ class SSASTCLClassifier(BaseSSASTClassifier):
         alpha=1.0,
         margin=1.0,
         distance="euclidean",
+        temperature=0.1,
         pair_mix=(0.25, 0.25, 0.5),
         pairs_per_epoch=None,
         augment=None,
@@ -217,6 +227,7 @@ class SSASTCLClassifier(BaseSSASTClassifier):
         self.alpha = alpha
         self.margin = margin
         self.distance = distance
+        self.temperature = temperature
         self.pair_mix = pair_mix
         self.pairs_per_epoch = pairs_per_epoch
         self.augment = augment
@@ -262,6 +273,8 @@ class SSASTCLClassifier(BaseSSASTClassifier):
                 "one of them (e.g. augment=RawBoost() with a frontend, or "
                 "spec_augment=SpecAugment()), or head_views=0."
             )
+        if self.loss in ("supcon", "ntxent"):
+            self._check_infonce_batches()
         if self.loss == "ce":
             warnings.warn(
                 "SSASTCLClassifier(loss='ce') is deprecated since 0.2 and will be "
@@ -269,6 +282,28 @@ class SSASTCLClassifier(BaseSSASTClassifier):
                 "baseline with only the parameters that mean something for it.",
                 FutureWarning,
                 stacklevel=3,
+            )
+
+    def _check_infonce_batches(self) -> None:
+        """Batches of ``loss="supcon"``/``"ntxent"`` must hold negatives (positives)."""
+        bb, ss, bs = self.pair_mix
+        if self.batch_size < 2:
+            raise ValueError(
+                f"loss={self.loss!r} contrasts the pairs of a batch with each "
+                f"other; batch_size={self.batch_size} leaves nothing to contrast. "
+                "Use batch_size >= 2 (e.g. 16)."
+            )
+        if self.loss == "supcon" and not (bs > 0 or (bb > 0 and ss > 0)):
+            raise ValueError(
+                f"loss='supcon' with pair_mix={tuple(self.pair_mix)} draws batches "
+                "of one class only, with no negatives. Give bona fide-spoof pairs "
+                "a share (e.g. pair_mix=(0.25, 0.25, 0.5))."
+            )
+        if self.loss == "ntxent" and not bb + ss > 0:
+            raise ValueError(
+                f"loss='ntxent' with pair_mix={tuple(self.pair_mix)} draws no "
+                "same-class pair, so no view has a positive. Give same-class pairs "
+                "a share (e.g. pair_mix=(0.25, 0.25, 0.5))."
             )
 
     @fill_docstring
@@ -310,7 +345,7 @@ class SSASTCLClassifier(BaseSSASTClassifier):
 
     def _train_networks(self, encoder, source, X_train, y_train, Xv, val_bona, info):
         self.encoder_net_ = None
-        if self.loss == "contrastive":
+        if self.loss != "ce":
             self.encoder_net_ = fit_stage1(
                 self,
                 encoder,

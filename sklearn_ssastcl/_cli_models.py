@@ -73,59 +73,6 @@ def _build_classifier(args: argparse.Namespace):
     return make_recipe(augment=args.augment, frontend=frontend_params, **params)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Train a small SSAST-CL pipeline on the shipped sample and print its EER."""
-    import numpy as np
-    from sklearn.pipeline import Pipeline
-
-    from sklearn_ssastcl import LogMel, SSASTCLClassifier
-    from sklearn_ssastcl.datasets import load_spoof_sample
-    from sklearn_ssastcl.metrics import eer_by_attack, eer_score
-
-    sample = load_spoof_sample()
-    train = sample.subset == "train"
-    waves = sample.waveforms
-    X_train = [w for w, t in zip(waves, train) if t]
-    X_eval = [w for w, t in zip(waves, train) if not t]
-    y_train, y_eval = sample.labels[train], sample.labels[~train]
-    print(
-        f"Shipped sample: {len(X_train)} training clips, {len(X_eval)} evaluation "
-        f"clips ({int(np.sum(y_eval == 'bonafide'))} bona fide) "
-        f"at {sample.sample_rate} Hz."
-    )
-    pipe = Pipeline(
-        [
-            ("spec", LogMel(target_length=args.target_length, pad_mode="repeat")),
-            (
-                "clf",
-                SSASTCLClassifier(
-                    model_size="tiny",
-                    depth=2,
-                    max_epochs=args.epochs,
-                    head_epochs=20,
-                    batch_size=8,
-                    lr=3e-4,
-                    random_state=args.seed,
-                    verbose=0 if args.quiet else 1,
-                ),
-            ),
-        ]
-    )
-    start = time.perf_counter()
-    pipe.fit(X_train, y_train)
-    scores = pipe.decision_function(X_eval)
-    eer = eer_score(y_eval, scores)
-    print(f"Trained in {time.perf_counter() - start:.1f} s.")
-    print(f"EER on the sample's evaluation clips: {100 * eer:.2f} %")
-    table = eer_by_attack(y_eval, scores, sample.attacks[~train])
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    print(
-        "(A tiny model on a few dozen clips: this shows the pipeline runs; it is not a "
-        "result. See README for the benchmark on the full dev corpus.)"
-    )
-    return 0
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     """Train the recipe on a corpus in the ASVspoof layout and save the model folder."""
     from sklearn_ssastcl.model_files import save_model

@@ -133,7 +133,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     files_csv, files_writer = _open_csv(args.csv, FILE_COLUMNS)
     windows_csv, windows_writer = _open_csv(args.windows_csv, WINDOW_COLUMNS)
     keep_windows = args.timeline is not None or args.json is not None
-    report, window_rows, failed = [], [], Counter()
+    report, window_rows, failed, scored = [], [], Counter(), []
     results = iter_scores(
         model, paths, window=size / rate, hop=hop / rate, aggregate=args.aggregate,
         min_duration=args.min_duration, progress=False if args.no_progress else None,
@@ -146,6 +146,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 failed[result.status] += 1
                 tqdm.write(f"ssastcl score: {result.error}", file=sys.stderr)
             else:
+                scored.append(paths[k])
                 line = f"{utt} {float(result.score)!r}"
                 if args.format == "2019":
                     attack, key = (
@@ -191,6 +192,15 @@ def cmd_score(args: argparse.Namespace) -> int:
             Path(args.json).write_text(text + "\n")
     if args.timeline is not None:
         _draw_timeline(window_rows, model, args.timeline)
+    if args.explain is not None and scored:
+        from sklearn_ssastcl.saliency import write_saliency_pngs
+
+        pngs = write_saliency_pngs(model, scored, args.explain)
+        print(
+            f"Saliency maps (gradient x input, first window of each file) of "
+            f"{len(pngs)} files in {args.explain}.",
+            file=sys.stderr,
+        )
     n_ok = len(paths) - sum(failed.values())
     written = f"; scores in {args.out}" if args.out is not None else ""
     summary = f"Scored {n_ok} of {len(paths)} files{written}"

@@ -187,15 +187,26 @@ class PairSampler:
 
 
 class EpochPairDataset(Dataset):
-    """Pairs ``({"x_a": ..., "x_b": ...}, same)`` redrawn by :meth:`set_epoch`."""
+    """Pairs ``({"x_a": ..., "x_b": ...}, y)`` redrawn by :meth:`set_epoch`.
+
+    ``y`` is ``same`` (1.0 for a same-class pair), or with ``is_bonafide`` the
+    pair's two labels ``[bona_a, bona_b]`` (int64), which the in-batch losses
+    need.
+    """
 
     def __init__(
-        self, source: FeatureSource, sampler: PairSampler, n_pairs: int, seed: int = 0
+        self,
+        source: FeatureSource,
+        sampler: PairSampler,
+        n_pairs: int,
+        seed: int = 0,
+        is_bonafide: np.ndarray | None = None,
     ) -> None:
         self.source = source
         self.sampler = sampler
         self.n_pairs = int(n_pairs)
         self.seed = seed
+        self.is_bonafide = is_bonafide
         self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
@@ -207,13 +218,17 @@ class EpochPairDataset(Dataset):
             self.features = torch.from_numpy(self.source.features(epoch))
         rng = epoch_rng(self.seed, epoch, stream=0)
         self.a, self.b, self.same = self.sampler.sample(self.n_pairs, rng)
+        self.targets = self.same
+        if self.is_bonafide is not None:
+            bona = np.asarray(self.is_bonafide, dtype=np.int64)
+            self.targets = np.column_stack([bona[self.a], bona[self.b]])
 
     def __len__(self) -> int:
         return self.n_pairs
 
     def __getitem__(self, i: int):
         x = {"x_a": self.features[int(self.a[i])], "x_b": self.features[int(self.b[i])]}
-        return x, self.same[i]
+        return x, self.targets[i]
 
     def __getitems__(self, indices) -> list:
         if not isinstance(self.features, ClipStream):
@@ -227,7 +242,7 @@ class EpochPairDataset(Dataset):
                     "x_a": torch.from_numpy(feats[k]),
                     "x_b": torch.from_numpy(feats[n + k]),
                 },
-                self.same[i],
+                self.targets[i],
             )
             for k, i in enumerate(indices)
         ]

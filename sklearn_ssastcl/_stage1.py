@@ -24,7 +24,7 @@ from sklearn_ssastcl._net import ContrastiveNet, ProbeEER
 from sklearn_ssastcl._pairs import EpochPairDataset, PairSampler
 from sklearn_ssastcl._steps import ADAM_BETAS
 from sklearn_ssastcl._training import callbacks, loader_kwargs, lr_schedule, train
-from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss
+from sklearn_ssastcl.nn._losses import SiameseContrastiveLoss, SiameseInfoNCELoss
 from sklearn_ssastcl.nn._siamese import SiameseSSAST
 from sklearn_ssastcl.nn._ssast import SSASTEncoder
 
@@ -90,6 +90,17 @@ def build_encoder(est, n_frames: int, n_mels: int) -> SSASTEncoder:
     )
 
 
+def stage1_loss(est) -> torch.nn.Module:
+    """The stage I criterion of ``est.loss`` (margin, SupCon or NT-Xent)."""
+    if est.loss in SiameseInfoNCELoss.KINDS:
+        return SiameseInfoNCELoss(
+            est.loss, temperature=est.temperature, alpha=est.alpha
+        )
+    return SiameseContrastiveLoss(
+        alpha=est.alpha, margin=est.margin, distance=est.distance
+    )
+
+
 def fit_stage1(est, encoder, source, X_train, y_train, Xv, val_bona, pair_info, seed):
     """Train ``encoder`` in place with the Siamese contrastive loss.
 
@@ -128,7 +139,10 @@ def fit_stage1(est, encoder, source, X_train, y_train, Xv, val_bona, pair_info, 
     attacks, groups = pair_info
     sampler = PairSampler(y_train, attacks, tuple(est.pair_mix), groups=groups)
     n_pairs = est.pairs_per_epoch or 4 * int(y_train.sum())
-    dataset = EpochPairDataset(source, sampler, n_pairs, seed=seed)
+    in_batch = est.loss in ("supcon", "ntxent")
+    dataset = EpochPairDataset(
+        source, sampler, n_pairs, seed=seed, is_bonafide=y_train if in_batch else None
+    )
     extra = lr_schedule(est, n_pairs, est.max_epochs)
     have_valid = Xv is not None
     if have_valid:
@@ -136,9 +150,7 @@ def fit_stage1(est, encoder, source, X_train, y_train, Xv, val_bona, pair_info, 
         extra.append(("valid_eer", probe))
     net = ContrastiveNet(
         model,
-        criterion=SiameseContrastiveLoss(
-            alpha=est.alpha, margin=est.margin, distance=est.distance
-        ),
+        criterion=stage1_loss(est),
         optimizer=torch.optim.Adam,
         optimizer__betas=ADAM_BETAS,
         optimizer__weight_decay=est.weight_decay,

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 import torch
 from skorch.utils import to_tensor
 
+from sklearn_ssastcl.nn._losses import SiameseInfoNCELoss
+
 _AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 PRECISIONS = ("fp32", "bf16", "fp16")
 #: Adam's betas in every training of the package (as in SSAST, Gong et al. 2022).
@@ -236,9 +238,22 @@ class SiameseStep(TrainStep):
     """
 
     def losses(self, criterion: Callable, y_pred, y) -> dict:
-        """``{"loss", "loss_sa"[, "loss_ca"]}``; no ``loss_ca`` when ``alpha`` is 0."""
-        same = to_tensor(y, device=self.device).float()
-        l_sa, l_ca = criterion.components(y_pred, same)
+        """``{"loss", "loss_sa"[, "loss_ca"]}``; no ``loss_ca`` when ``alpha`` is 0.
+
+        ``y`` is ``same`` per pair, or ``[bona_a, bona_b]`` rows; a
+        :class:`~sklearn_ssastcl.nn.SiameseInfoNCELoss` needs the latter.
+        """
+        y = to_tensor(y, device=self.device)
+        if isinstance(criterion, SiameseInfoNCELoss):
+            if y.ndim != 2:
+                raise ValueError(
+                    "SiameseInfoNCELoss needs the labels of both clips of each pair "
+                    "([bona_a, bona_b] rows), not only whether they match."
+                )
+            l_sa, l_ca = criterion.components(y_pred, y[:, 0], y[:, 1])
+        else:
+            same = (y[:, 0] == y[:, 1]) if y.ndim == 2 else y
+            l_sa, l_ca = criterion.components(y_pred, same.float())
         if l_ca is None or criterion.alpha == 0:
             return {"loss": l_sa, "loss_sa": l_sa}
         return {"loss": l_sa + criterion.alpha * l_ca, "loss_sa": l_sa, "loss_ca": l_ca}

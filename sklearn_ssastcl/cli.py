@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn_ssastcl._cli_common import CLIError, _existing_dir, _existing_file
-from sklearn_ssastcl._cli_models import cmd_demo, cmd_train
+from sklearn_ssastcl._cli_demo import cmd_demo
+from sklearn_ssastcl._cli_models import cmd_train
 from sklearn_ssastcl._cli_score import cmd_score, parse_aggregate
 from sklearn_ssastcl._cli_scores import cmd_calibrate, cmd_evaluate, cmd_fuse
 from sklearn_ssastcl.recipe import AUGMENTATIONS
@@ -33,10 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
     demo.add_argument(
-        "--epochs", type=int, default=3, help="stage I epochs (default 3)"
+        "--epochs",
+        type=int,
+        default=None,
+        help="stage I epochs (default: the recipe's, 6)",
     )
     demo.add_argument(
-        "--target-length", type=int, default=200, help="frames per clip (default 200)"
+        "--det-png",
+        default="ssastcl-demo-det.png",
+        help="where to write the DET plot (default ssastcl-demo-det.png; '' for none)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--quiet", action="store_true", help="no epoch table")
@@ -185,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument(
         "--timeline", type=Path, metavar="PNG", help="draw score over time to PNG"
+    )
+    score.add_argument(
+        "--explain",
+        type=Path,
+        metavar="DIR",
+        help="write a saliency map (gradient x input over the spectrogram of the "
+        "first window, positive = evidence for spoof) of each scored file to "
+        "DIR/<file>.png",
     )
     score.add_argument(
         "--no-progress", action="store_true", help="no progress bar on a terminal"

@@ -338,3 +338,16 @@ def plot_score_timeline(windows, *, threshold: float | None = None, ax=None):
         ax.legend(fontsize="small")
     return ax
 
+
+# Robustness plots (issue 15): kept in their own module, public here.
+from sklearn_ssastcl._robustness_plots import (  # noqa: E402
+    plot_adversarial_curve,
+    plot_condition_report,
+)
+
+__all__ += ["plot_adversarial_curve", "plot_condition_report"]
+
+# Saliency maps (issue 16): kept in their own module, public here.
+from sklearn_ssastcl._saliency_plot import plot_saliency  # noqa: E402
+
+__all__ += ["plot_saliency"]

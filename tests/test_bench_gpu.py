@@ -52,6 +52,10 @@ def test_quick_cpu_run_structure(quick_cpu):
         f"--out {path.parent}"
     )
     assert {"platform", "torch", "torch_threads"} <= set(rec["machine"])
+    assert rec["machine"]["device"] == "cpu" and len(rec["git"]["commit"]) == 40
+    assert "Command: `python benchmarks/bench_gpu.py --device cpu --quick" in (
+        path.with_suffix(".md").read_text()
+    )
     assert rec["params"]["device"] == "cpu"
     assert rec["precisions"] == {
         "fp32": "run",

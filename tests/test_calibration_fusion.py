@@ -164,7 +164,13 @@ def test_frozen_members_survive_clone_and_grid_search():
     search = GridSearchCV(cal, {"C": [1.0, 100.0]}, cv=2).fit(X[100:], y[100:])
     assert search.best_estimator_.coef_[0] > 0
     refit = clone(ScoreCalibrator(member)).fit(X[100:], y[100:])
-    assert refit.decision_function(X[:5]).shape == (5,)
+    # the clone keeps the fitted member: the calibration of its (bona fide
+    # oriented) scores, fitted on those scores directly
+    column = -member.decision_function(X)  # LogisticRegression favours "spoof"
+    direct = ScoreCalibrator().fit(column[100:], y[100:])
+    assert_allclose(
+        refit.decision_function(X[:5]), direct.decision_function(column[:5])
+    )
 
 
 def test_unfitted_member_error_says_to_freeze():

@@ -21,6 +21,7 @@ CONTRASTIVE_ONLY = {
     "alpha",
     "margin",
     "distance",
+    "temperature",
     "pair_mix",
     "pairs_per_epoch",
     "head_epochs",

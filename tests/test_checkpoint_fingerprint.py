@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from sklearn_ssastcl import SSASTCLClassifier
-from tests._tiny import TINY, make_spectrograms, one_torch_thread  # noqa: F401
+from tests._tiny import TINY, make_spectrograms
 
 
 def test_same_fit_resumes_and_other_data_is_refused(tmp_path):

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from sklearn_ssastcl import SSASTCLClassifier
 from sklearn_ssastcl.calibration import ScoreCalibrator
 from sklearn_ssastcl.metrics import eer_score
-from tests._tiny import TINY, make_spectrograms, one_torch_thread  # noqa: F401
+from tests._tiny import TINY, make_spectrograms
 
 
 @pytest.fixture(scope="module")

@@ -434,3 +434,60 @@ def test_score_json_windows_and_timeline(trained, tmp_path, capsys):
     assert len(windows.read_text().splitlines()) == 1 + 19
     assert main([*args[:4], "--window", "9"]) == 2
     assert "longer than the 0.495 s the model" in capsys.readouterr().err
+
+
+def test_score_explain_writes_one_saliency_png_per_scored_file(trained, tmp_path):
+    from sklearn_ssastcl import load_model
+    from sklearn_ssastcl.saliency import saliency_map
+
+    rng = np.random.default_rng(2)
+    paths = []
+    for name in ("a", "b"):
+        paths.append(tmp_path / f"{name}.wav")
+        sf.write(paths[-1], (0.1 * rng.normal(size=8000)).astype("f4"), 16000)
+    missing = tmp_path / "missing.wav"
+    out = tmp_path / "explain"
+    args = ["score", "--model", str(trained), *map(str, paths), str(missing),
+            "--explain", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 1  # the missing file is reported, the others explained
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+    assert all((out / f"{n}.png").stat().st_size > 1000 for n in ("a", "b"))
+    maps = saliency_map(load_model(trained), [str(p) for p in paths])
+    assert np.abs(maps).sum() > 0
+
+
+def _demo_lines(out: str) -> dict:
+    import re
+
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+(.+?)\s{2,}([\d.]+) %(?:\s+\[([\d.]+), ([\d.]+)\])?", line)
+        if m:
+            found[m.group(1)] = [float(v) for v in m.groups()[1:] if v is not None]
+    return found
+
+
+def test_demo_prints_eer_with_interval_next_to_chance_and_baseline(tmp_path, capsys):
+    from sklearn_ssastcl.classic import SpectralStatsClassifier
+    from sklearn_ssastcl.datasets import load_spoof_sample
+    from sklearn_ssastcl.metrics import eer_score
+
+    png = tmp_path / "det.png"
+    assert main(["demo", "--epochs", "1", "--quiet", "--det-png", str(png)]) == 0
+    rows = _demo_lines(capsys.readouterr().out)
+    assert rows["chance"] == [50.0]
+    eer, low, high = rows["SSAST-CL (small recipe)"]
+    assert low <= eer <= high and high - low > 0
+    sample = load_spoof_sample()
+    train = sample.subset == "train"
+    waves = np.array(sample.waveforms, dtype=object)
+    baseline = SpectralStatsClassifier(random_state=0).fit(
+        list(waves[train]), sample.labels[train]
+    )
+    expected = eer_score(
+        sample.labels[~train], baseline.decision_function(list(waves[~train]))
+    )
+    assert rows["spectral statistics + LR"][0] == pytest.approx(
+        100 * expected, abs=0.05
+    )
+    assert png.stat().st_size > 5000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ssastcl import SSASTCLClassifier
-from tests._tiny import TINY, one_torch_thread  # noqa: F401
+from tests._tiny import TINY
 
 # The common checks feed tabular data (a handful of columns) with integer labels
 # 0/1. With n_mels=1 and a (1, 1) patch every column becomes one token, so any

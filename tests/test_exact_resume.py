@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 
 from sklearn_ssastcl import SSASTCLClassifier
 from sklearn_ssastcl.augment import SpecAugment
-from tests._tiny import TINY, make_spectrograms, one_torch_thread  # noqa: F401
+from tests._tiny import TINY, make_spectrograms
 
 REPO = Path(__file__).resolve().parents[1]
 # A schedule, SpecAugment masks and batch shuffling: every part resume must restore.

@@ -11,51 +11,27 @@ import torch
 from sklearn_ssastcl import LogMel, SSASTCLClassifier
 from sklearn_ssastcl.classic import LFCCGMMClassifier, SpectralStatsClassifier
 from sklearn_ssastcl.nn._frontend import KaldiFbank
-from tests._tiny import N_FRAMES, TINY, one_torch_thread  # noqa: F401
+from tests._tiny import TINY, make_waves, tiny_logmel, write_audio
 
 SR = 16000
 PCM = r"int16 .*integer or boolean samples.*/ 32768"
-
-
-def _waves(n=16, seconds=0.25, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * SR)) / SR
-    y = np.array(["bonafide", "spoof"] * (n // 2))
-    clips = []
-    for label in y:
-        w = 0.3 * np.sin(2 * np.pi * rng.uniform(150, 300) * t)
-        if label == "spoof":
-            w = w + 0.2 * np.sin(2 * np.pi * 6000 * t)
-        clips.append((w + 0.01 * rng.normal(size=t.size)).astype(np.float32))
-    return clips, y
 
 
 def _int16(clips):
     return [np.round(c * 32767).astype(np.int16) for c in clips]
 
 
-def _logmel(**kw):
-    return LogMel(n_mels=TINY["n_mels"], target_length=N_FRAMES, **kw)
-
-
-@pytest.fixture(scope="module")
-def fitted_with_frontend():
-    clips, y = _waves()
-    clf = SSASTCLClassifier(**TINY, frontend=_logmel(), pairs_per_epoch=16)
-    return clf.fit(clips, y), clips, y
-
-
 # ------------------------------------------------------------- integer PCM
 @pytest.mark.parametrize("as_array", [False, True])
 def test_logmel_refuses_integer_pcm(as_array):
-    clips, _ = _waves(4)
+    clips, _ = make_waves(4)
     X = _int16(clips)
     if as_array:
         X = np.stack(X)
     with pytest.raises(TypeError, match=PCM):
-        _logmel().transform(X)
+        tiny_logmel().transform(X)
     with pytest.raises(TypeError, match=PCM):
-        _logmel(normalize="fit").fit(X)
+        tiny_logmel(normalize="fit").fit(X)
 
 
 @pytest.mark.parametrize(
@@ -68,15 +44,19 @@ def test_logmel_refuses_integer_pcm(as_array):
 )
 def test_the_advice_names_the_full_scale_of_the_dtype(dtype, advice):
     with pytest.raises(TypeError, match=advice):
-        _logmel().transform([np.ones(4000, dtype=dtype)])
+        tiny_logmel().transform([np.ones(4000, dtype=dtype)])
 
 
-def test_classifier_with_frontend_refuses_integer_pcm(fitted_with_frontend):
-    clf, clips, y = fitted_with_frontend
+def test_classifier_with_frontend_refuses_integer_pcm(
+    fitted_frontend_classifier, waveforms
+):
+    clf, (clips, y) = fitted_frontend_classifier, waveforms
     bad = list(clips)
     bad[3] = _int16([clips[3]])[0]
     with pytest.raises(TypeError, match=r"clip 3 of dtype " + PCM):
-        SSASTCLClassifier(**TINY, frontend=_logmel(), pairs_per_epoch=16).fit(bad, y)
+        SSASTCLClassifier(**TINY, frontend=tiny_logmel(), pairs_per_epoch=16).fit(
+            bad, y
+        )
     with pytest.raises(TypeError, match=r"clip 3 of dtype " + PCM):
         clf.predict(bad)
     with pytest.raises(TypeError, match=PCM):
@@ -91,7 +71,7 @@ def test_classifier_with_frontend_refuses_integer_pcm(fitted_with_frontend):
     ],
 )
 def test_classic_estimators_refuse_integer_pcm_with_the_same_advice(estimator):
-    clips, y = _waves(8)
+    clips, y = make_waves(8)
     with pytest.raises(TypeError, match=PCM):
         estimator.fit(_int16(clips), y)
     with pytest.raises(TypeError, match=PCM):
@@ -104,17 +84,17 @@ def test_kaldi_fbank_refuses_integer_tensors():
 
 
 def test_scaled_pcm_gives_the_float_features():
-    clips, _ = _waves(2)
+    clips, _ = make_waves(2)
     scaled = [c.astype(np.float32) / 32768 for c in _int16(clips)]
     as_floats = [np.round(c * 32767) / 32768 for c in clips]
     np.testing.assert_allclose(
-        _logmel().transform(scaled), _logmel().transform(as_floats), atol=1e-5
+        tiny_logmel().transform(scaled), tiny_logmel().transform(as_floats), atol=1e-5
     )
 
 
 # ------------------------------------------------------------- short clips
 def test_short_clips_are_named_before_padding():
-    clips, _ = _waves(4, seconds=1.0)
+    clips, _ = make_waves(4, seconds=1.0)
     clips[2] = clips[2][:800]  # 0.05 s, 3 frames of the 300
     lm = LogMel(n_mels=8, target_length=300, pad_mode="repeat")
     with pytest.warns(UserWarning, match=r"1 clip\(s\) shorter .*clip 2 \(0\.050 s\)"):
@@ -124,19 +104,14 @@ def test_short_clips_are_named_before_padding():
 
 
 def test_short_files_are_named_by_path(tmp_path):
-    import soundfile as sf
-
-    clips, _ = _waves(2, seconds=1.0)
-    paths = []
-    for i, clip in enumerate(clips):
-        paths.append(str(tmp_path / f"c{i}.wav"))
-        sf.write(paths[-1], clip[:800] if i else clip, SR, subtype="FLOAT")
-    with pytest.warns(UserWarning, match=r"c1\.wav' \(0\.050 s\)"):
-        LogMel(n_mels=8, target_length=300).transform(paths)
+    clips, _ = make_waves(2, seconds=1.0)
+    paths = write_audio(tmp_path, [clips[0], clips[1][:800]], subtype="FLOAT")
+    with pytest.warns(UserWarning, match=r"clip01\.wav' \(0\.050 s\)"):
+        LogMel(n_mels=8, target_length=300).transform([str(p) for p in paths])
 
 
 def test_clips_filling_a_tenth_of_target_length_do_not_warn():
-    clips, _ = _waves(2, seconds=1.0)
+    clips, _ = make_waves(2, seconds=1.0)
     # 30 frames of 300 need 400 + 29 * 160 samples
     clips[1] = clips[1][: 400 + 29 * 160]
     with warnings.catch_warnings():
@@ -147,8 +122,10 @@ def test_clips_filling_a_tenth_of_target_length_do_not_warn():
         LogMel(n_mels=8, target_length=300).transform(clips)
 
 
-def test_classifier_with_frontend_warns_about_short_clips(fitted_with_frontend):
-    clf, clips, _ = fitted_with_frontend
+def test_classifier_with_frontend_warns_about_short_clips(
+    fitted_frontend_classifier, waveforms
+):
+    clf, (clips, _) = fitted_frontend_classifier, waveforms
     short = list(clips[:4])
     short[1] = short[1][:400]  # one frame of N_FRAMES=16
     with pytest.warns(UserWarning, match=r"clip 1 \(0\.025 s\)"):
@@ -156,11 +133,11 @@ def test_classifier_with_frontend_warns_about_short_clips(fitted_with_frontend):
 
 
 # ------------------------------------------------------- advice that fits
-def test_silent_clip_advice_fits_fit_and_predict(fitted_with_frontend):
-    clf, clips, y = fitted_with_frontend
+def test_silent_clip_advice_fits_fit_and_predict(fitted_frontend_classifier, waveforms):
+    clf, (clips, y) = fitted_frontend_classifier, waveforms
     silent = list(clips)
     silent[2] = np.zeros_like(silent[2])
-    new = SSASTCLClassifier(**TINY, frontend=_logmel(), pairs_per_epoch=16)
+    new = SSASTCLClassifier(**TINY, frontend=tiny_logmel(), pairs_per_epoch=16)
     with pytest.raises(ValueError, match="Clip 2 is silent.*before fit"):
         new.fit(silent, y)
     with pytest.raises(ValueError, match="Clip 2 is silent") as info:

@@ -24,6 +24,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sklearn_ssastcl._logmel as logmel_module
 from sklearn_ssastcl import LogMel
 from sklearn_ssastcl.nn._frontend import KaldiFbank
+from tests._tiny import write_audio
 
 MEAN, STD = -4.2677393, 4.5689974
 CORPUS = Path("/work/shared/data/spoofcorpus-dev/LA/ASVspoof2019_LA_train/flac")
@@ -76,15 +77,6 @@ def speech_like(n_times, seed, sample_rate=16000):
     wave = 0.05 * envelope * voiced + 0.003 * rng.normal(size=n_times)
     wave[n_times // 3 : n_times // 3 + 1200] = 0.0  # digital silence inside the clip
     return (wave + 0.01).astype(np.float32)  # with a DC offset
-
-
-@pytest.fixture
-def one_torch_thread():
-    """torch reductions split work across threads; one thread makes runs repeatable."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
 
 
 # ---------------------------------------------------------------- KaldiFbank
@@ -261,11 +253,8 @@ def test_fit_state_and_tags():
 def test_input_forms_agree(tmp_path):
     rng = np.random.default_rng(6)
     X = rng.uniform(-0.5, 0.5, size=(5, 7000)).astype(np.float32)
-    paths = []
-    for i, wave in enumerate(X):
-        path = tmp_path / f"clip{i}.wav"
-        sf.write(path, wave, 16000, subtype="FLOAT")
-        paths.append(path if i % 2 else str(path))
+    written = write_audio(tmp_path, X, subtype="FLOAT")
+    paths = [path if i % 2 else str(path) for i, path in enumerate(written)]
     lm = LogMel(target_length=50, batch_size=2)
     from_array = lm.transform(X)
     assert_array_equal(lm.transform(list(X)), from_array)
@@ -288,7 +277,7 @@ def test_variable_lengths_and_batch_size_are_consistent():
         assert_allclose(got, ssast_features(clip, 60), rtol=0, atol=1e-4)
 
 
-def test_n_jobs(one_torch_thread):
+def test_n_jobs():  # one torch thread: conftest's autouse one_torch_thread
     rng = np.random.default_rng(8)
     clips = [
         rng.normal(scale=0.1, size=n).astype(np.float32) for n in (900, 5000, 2000, 401)

@@ -29,24 +29,9 @@ from sklearn_ssastcl.metrics import (
     make_eer_scorer,
     min_tdcf,
 )
+from tests._tiny import brute_force_eer
 
 P_SPOOF, P_TAR, P_NON = 0.05, 0.95 * 0.99, 0.95 * 0.01
-
-
-def _brute_force_eer(tar, non):
-    """EER by looping over thresholds (valid when no scores are tied).
-
-    Operating point t rejects every score <= t. Candidates: below all scores,
-    then each score in ascending order; first minimiser of |FRR - FAR| wins.
-    """
-    candidates = [min(min(tar), min(non)) - 1.0] + sorted(list(tar) + list(non))
-    best, best_gap = None, np.inf
-    for t in candidates:
-        frr = sum(1 for x in tar if x <= t) / len(tar)
-        far = sum(1 for x in non if x > t) / len(non)
-        if abs(frr - far) < best_gap:
-            best_gap, best = abs(frr - far), (frr + far) / 2
-    return best
 
 
 def _random_scores(rng, n_bona=37, n_spoof=53, shift=1.0):
@@ -101,7 +86,7 @@ def test_matches_brute_force_on_random_data():
     for trial in range(5):
         y, s = _random_scores(rng, shift=0.5 * trial)
         tar, non = s[y == "bonafide"], s[y == "spoof"]
-        assert_allclose(eer_score(y, s), _brute_force_eer(tar, non))
+        assert_allclose(eer_score(y, s), brute_force_eer(tar, non))
 
 
 def test_invariant_to_monotonic_rescaling():
@@ -411,19 +396,31 @@ def test_scorer_uses_estimator_pos_label():
     ],
 )
 def test_scorer_in_search_and_cross_val(labels, scoring):
-    X, y, _ = _toy(labels, seed=1)
+    X, y, is_bona = _toy(labels, seed=1)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     scores = cross_val_score(LogisticRegression(), X, y, scoring=scoring, cv=cv)
-    assert scores.shape == (3,)
-    assert np.all(scores > 0.7) and np.all(scores <= 1)
+    folds = list(cv.split(X, y))
+
+    def by_hand(make):  # 1 - EER per fold, by brute force on oriented scores
+        out = []
+        for train, test in folds:
+            clf = make().fit(X[train], y[train])
+            s = clf.decision_function(X[test])
+            s = s if clf.classes_[1] == y[is_bona][0] else -s  # higher = bona fide
+            b = is_bona[test]
+            out.append(1 - brute_force_eer(s[b], s[~b]))
+        return np.array(out)
+
+    assert_allclose(scores, by_hand(LogisticRegression))
+    assert np.all(scores > 0.7)
+    Cs = [1e-4, 1.0]
     search = GridSearchCV(
-        LinearSVC(), {"C": [1e-4, 1.0]}, scoring=scoring, cv=cv, error_score="raise"
+        LinearSVC(), {"C": Cs}, scoring=scoring, cv=cv, error_score="raise"
     ).fit(X, y)
-    assert 0.7 < search.best_score_ <= 1
-    # best_score_ equals the mean fold score recomputed by hand
-    i = search.best_index_
-    folds = [search.cv_results_[f"split{k}_test_score"][i] for k in range(3)]
-    assert_allclose(search.best_score_, np.mean(folds))
+    means = [by_hand(lambda C=C: LinearSVC(C=C)).mean() for C in Cs]
+    assert_allclose(search.cv_results_["mean_test_score"], means)
+    assert search.best_params_ == {"C": Cs[int(np.argmax(means))]}
+    assert_allclose(search.best_score_, max(means))
 
 
 def test_scorer_pickles_and_repr():

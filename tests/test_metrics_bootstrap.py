@@ -38,11 +38,18 @@ def test_stratified_matches_reference_and_is_deterministic():
     # A Generator and a RandomState are accepted; a Generator is consumed.
     gen = np.random.default_rng(3)
     assert eer_confidence_interval(y, s, n_bootstrap=200, random_state=gen) == got
-    rs = np.random.RandomState(0)
-    low, high = eer_confidence_interval(y, s, n_bootstrap=50, random_state=rs)
-    assert 0 <= low <= high <= 1
+    # A RandomState in the same state gives the same interval, around the EER.
+    eer = eer_score(y, s)
+    low, high = eer_confidence_interval(
+        y, s, n_bootstrap=50, random_state=np.random.RandomState(0)
+    )
+    assert low < eer < high
+    again = eer_confidence_interval(
+        y, s, n_bootstrap=50, random_state=np.random.RandomState(0)
+    )
+    assert again == (low, high)
     low, high = eer_confidence_interval(y, s, n_bootstrap=50, random_state=None)
-    assert 0 <= low <= high <= 1
+    assert low < eer < high
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -14,7 +14,7 @@ import sklearn_ssastcl._sources as sources_module
 from sklearn_ssastcl import LogMel, SSASTCEClassifier, SSASTCLClassifier
 from sklearn_ssastcl._net import autocast
 from sklearn_ssastcl._sources import ClipStream
-from tests._tiny import N_FRAMES, TINY, one_torch_thread  # noqa: F401
+from tests._tiny import N_FRAMES, TINY, tiny_logmel
 
 N_CLIPS = 24
 KW = {**TINY, "pairs_per_epoch": 16}
@@ -26,30 +26,6 @@ def _detector(loss, **kw):
     if loss == "ce":
         return SSASTCEClassifier(**CE_KW, **kw)
     return SSASTCLClassifier(**KW, **kw)
-
-
-def _logmel(**kw):
-    return LogMel(n_mels=TINY["n_mels"], target_length=N_FRAMES, **kw)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    """24 FLAC clips of 0.2 s; spoof clips carry an extra tone."""
-    folder = tmp_path_factory.mktemp("clips")
-    rng = np.random.default_rng(0)
-    t = np.arange(3200) / 16000
-    paths, waves, labels = [], [], []
-    for i in range(N_CLIPS):
-        wave = 0.1 * rng.normal(size=t.size)
-        label = "bonafide" if i % 2 == 0 else "spoof"
-        if label == "spoof":
-            wave += 0.2 * np.sin(2 * np.pi * 6000 * t)
-        path = folder / f"clip{i:02d}.flac"
-        sf.write(path, wave.astype(np.float32), 16000)
-        paths.append(str(path))
-        waves.append(sf.read(path, dtype="float32")[0])  # what the file holds
-        labels.append(label)
-    return paths, waves, np.array(labels)
 
 
 def _augment(wave, rng, sample_rate=16000):
@@ -71,10 +47,10 @@ def count_loads(monkeypatch):
 
 
 @pytest.mark.parametrize("loss", ["contrastive", "ce"])
-def test_streamed_paths_match_in_memory_waveforms(corpus, loss):
-    paths, waves, y = corpus
-    memory = _detector(loss, frontend=_logmel()).fit(waves, y)
-    streamed = _detector(loss, frontend=_logmel()).fit(paths, y)
+def test_streamed_paths_match_in_memory_waveforms(audio_files, loss):
+    paths, waves, y = audio_files
+    memory = _detector(loss, frontend=tiny_logmel()).fit(waves, y)
+    streamed = _detector(loss, frontend=tiny_logmel()).fit(paths, y)
     # same seed, same features, same batches: the same model, bit for bit
     assert_array_equal(
         streamed.decision_function(paths), memory.decision_function(waves)
@@ -83,39 +59,39 @@ def test_streamed_paths_match_in_memory_waveforms(corpus, loss):
     assert streamed.threshold_ == memory.threshold_
 
 
-def test_streamed_augmentation_matches_in_memory(corpus):
+def test_streamed_augmentation_matches_in_memory(audio_files):
     # augmentation is seeded per (random_state, epoch, clip) in both modes
-    paths, waves, y = corpus
-    kw = {**KW, "frontend": _logmel(), "augment": _augment}
+    paths, waves, y = audio_files
+    kw = {**KW, "frontend": tiny_logmel(), "augment": _augment}
     memory = SSASTCLClassifier(**kw).fit(waves, y)
     streamed = SSASTCLClassifier(**kw).fit(paths, y)
-    plain = SSASTCLClassifier(**KW, frontend=_logmel()).fit(paths, y)
+    plain = SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(paths, y)
     scores = streamed.decision_function(paths)
     assert_allclose(scores, memory.decision_function(waves), rtol=0, atol=1e-5)
     assert not np.allclose(scores, plain.decision_function(paths))
 
 
-def test_stream_true_on_waveforms_and_false_on_paths(corpus):
-    paths, waves, y = corpus
-    ref = SSASTCLClassifier(**KW, frontend=_logmel()).fit(waves, y)
+def test_stream_true_on_waveforms_and_false_on_paths(audio_files):
+    paths, waves, y = audio_files
+    ref = SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(waves, y)
     expected = ref.decision_function(waves)
-    forced = SSASTCLClassifier(**KW, frontend=_logmel(), stream=True).fit(waves, y)
-    loaded = SSASTCLClassifier(**KW, frontend=_logmel(), stream=False).fit(paths, y)
+    forced = SSASTCLClassifier(**KW, frontend=tiny_logmel(), stream=True).fit(waves, y)
+    loaded = SSASTCLClassifier(**KW, frontend=tiny_logmel(), stream=False).fit(paths, y)
     assert_array_equal(forced.decision_function(waves), expected)
     assert_array_equal(loaded.decision_function(paths), expected)
 
 
-def test_num_workers_does_not_change_the_result(corpus):
-    paths, _, y = corpus
-    kw = {**KW, "frontend": _logmel(), "augment": _augment, "max_epochs": 1}
+def test_num_workers_does_not_change_the_result(audio_files):
+    paths, _, y = audio_files
+    kw = {**KW, "frontend": tiny_logmel(), "augment": _augment, "max_epochs": 1}
     zero = SSASTCLClassifier(**kw).fit(paths, y)
     two = SSASTCLClassifier(**kw, num_workers=2).fit(paths, y)
     assert_array_equal(two.decision_function(paths), zero.decision_function(paths))
     assert two.history_[:, "train_loss"] == zero.history_[:, "train_loss"]
 
 
-def test_stream_calls_the_frontend_one_batch_at_a_time(corpus):
-    paths, _, y = corpus
+def test_stream_calls_the_frontend_one_batch_at_a_time(audio_files):
+    paths, _, y = audio_files
     sizes = []
 
     class SpyLogMel(LogMel):
@@ -132,11 +108,11 @@ def test_stream_calls_the_frontend_one_batch_at_a_time(corpus):
     assert 2 * KW["batch_size"] in sizes
 
 
-def test_dataframe_with_path_column(corpus):
-    paths, _, y = corpus
+def test_dataframe_with_path_column(audio_files):
+    paths, _, y = audio_files
     frame = pd.DataFrame({"utterance_id": range(N_CLIPS), "path": paths})
-    from_frame = SSASTCLClassifier(**KW, frontend=_logmel()).fit(frame, y)
-    from_list = SSASTCLClassifier(**KW, frontend=_logmel()).fit(paths, y)
+    from_frame = SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(frame, y)
+    from_list = SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(paths, y)
     assert_array_equal(
         from_frame.decision_function(frame), from_list.decision_function(paths)
     )
@@ -144,45 +120,45 @@ def test_dataframe_with_path_column(corpus):
         from_frame.decision_function(frame.drop(columns="path"))
 
 
-def test_feature_cache_hits_on_second_fit(corpus, tmp_path, count_loads):
-    paths, _, y = corpus
+def test_feature_cache_hits_on_second_fit(audio_files, tmp_path, count_loads):
+    paths, _, y = audio_files
     cache = tmp_path / "features"
-    first = SSASTCLClassifier(**KW, frontend=_logmel(), feature_cache=cache)
+    first = SSASTCLClassifier(**KW, frontend=tiny_logmel(), feature_cache=cache)
     scores = first.fit(paths, y).decision_function(paths)
     assert set(count_loads) == set(paths)  # each file read once, then cached
     assert len(count_loads) == N_CLIPS
     count_loads.clear()
-    second = SSASTCLClassifier(**KW, frontend=_logmel(), feature_cache=str(cache))
+    second = SSASTCLClassifier(**KW, frontend=tiny_logmel(), feature_cache=str(cache))
     assert_array_equal(second.fit(paths, y).decision_function(paths), scores)
     assert count_loads == []
     # another frontend setting is another key
     other = SSASTCLClassifier(
-        **KW, frontend=_logmel(normalize=None), feature_cache=cache
+        **KW, frontend=tiny_logmel(normalize=None), feature_cache=cache
     ).fit(paths[:8], y[:8])
     assert len(count_loads) == 8
     assert other.target_length_ == N_FRAMES
     # without a cache every use reads the file again
     count_loads.clear()
-    SSASTCLClassifier(**KW, frontend=_logmel()).fit(paths, y)
+    SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(paths, y)
     assert len(count_loads) > 2 * N_CLIPS
 
 
-def test_cache_changes_nothing_but_speed(corpus, tmp_path):
-    paths, _, y = corpus
+def test_cache_changes_nothing_but_speed(audio_files, tmp_path):
+    paths, _, y = audio_files
     joblib = pytest.importorskip("joblib")
     memory = joblib.Memory(tmp_path, verbose=0)
-    cached = SSASTCLClassifier(**KW, frontend=_logmel(), feature_cache=memory)
-    plain = SSASTCLClassifier(**KW, frontend=_logmel())
+    cached = SSASTCLClassifier(**KW, frontend=tiny_logmel(), feature_cache=memory)
+    plain = SSASTCLClassifier(**KW, frontend=tiny_logmel())
     assert_array_equal(
         cached.fit(paths, y).decision_function(paths),
         plain.fit(paths, y).decision_function(paths),
     )
 
 
-def test_missing_file_raises_before_training(corpus, tmp_path, count_loads):
-    paths, _, y = corpus
+def test_missing_file_raises_before_training(audio_files, tmp_path, count_loads):
+    paths, _, y = audio_files
     bad = [*paths[:-1], str(tmp_path / "gone.flac")]
-    clf = SSASTCLClassifier(**KW, frontend=_logmel())
+    clf = SSASTCLClassifier(**KW, frontend=tiny_logmel())
     with pytest.raises(FileNotFoundError, match=r"1 of the 24 .*gone\.flac"):
         clf.fit(bad, y)
     assert count_loads == []  # checked up front, nothing read
@@ -192,22 +168,22 @@ def test_missing_file_raises_before_training(corpus, tmp_path, count_loads):
         clf.predict(bad)
 
 
-def test_bad_clip_in_stream_names_the_file(corpus, tmp_path):
-    paths, _, y = corpus
+def test_bad_clip_in_stream_names_the_file(audio_files, tmp_path):
+    paths, _, y = audio_files
     short = tmp_path / "short.flac"
     sf.write(short, np.full(100, 0.1, dtype=np.float32), 16000)
-    clf = SSASTCLClassifier(**KW, frontend=_logmel()).fit(paths, y)
+    clf = SSASTCLClassifier(**KW, frontend=tiny_logmel()).fit(paths, y)
     with pytest.raises(ValueError, match=r"short\.flac.* 100 samples"):
         clf.decision_function([*paths[:3], str(short)])
 
 
-def test_stream_and_precision_errors(corpus):
-    paths, waves, y = corpus
+def test_stream_and_precision_errors(audio_files):
+    paths, waves, y = audio_files
     X = np.zeros((4, N_FRAMES, TINY["n_mels"]), dtype=np.float32)
     with pytest.raises(ValueError, match="stream=True .* frontend=None"):
         SSASTCLClassifier(**KW, stream=True).fit(X, [0, 1, 0, 1])
     with pytest.raises(ValueError, match="precision='fp16' needs a CUDA device"):
-        SSASTCLClassifier(**KW, frontend=_logmel(), precision="fp16").fit(paths, y)
+        SSASTCLClassifier(**KW, frontend=tiny_logmel(), precision="fp16").fit(paths, y)
     with pytest.raises(InvalidParameterError, match="precision"):
         SSASTCLClassifier(**KW, precision="fp8").fit(X, [0, 1, 0, 1])
     with pytest.raises(InvalidParameterError, match="num_workers"):
@@ -223,8 +199,8 @@ def test_autocast_helper():
 
 
 @pytest.mark.parametrize("loss", ["contrastive", "ce"])
-def test_bf16_fit_and_score_run_under_autocast(corpus, loss):
-    paths, _, y = corpus
+def test_bf16_fit_and_score_run_under_autocast(audio_files, loss):
+    paths, _, y = audio_files
     dtypes = []
 
     def hook(module, args, output):
@@ -233,7 +209,7 @@ def test_bf16_fit_and_score_run_under_autocast(corpus, loss):
 
     handle = torch.nn.modules.module.register_module_forward_hook(hook)
     try:
-        clf = _detector(loss, frontend=_logmel(), precision="bf16").fit(paths, y)
+        clf = _detector(loss, frontend=tiny_logmel(), precision="bf16").fit(paths, y)
         n_fit = len(dtypes)
         scores = clf.decision_function(paths)
     finally:
@@ -241,16 +217,16 @@ def test_bf16_fit_and_score_run_under_autocast(corpus, loss):
     assert n_fit and set(dtypes[:n_fit]) == {torch.bfloat16}
     assert set(dtypes[n_fit:]) == {torch.bfloat16}
     assert scores.dtype == np.float64 and np.isfinite(scores).all()
-    ref = _detector(loss, frontend=_logmel()).fit(paths, y)
+    ref = _detector(loss, frontend=tiny_logmel()).fit(paths, y)
     # bf16 keeps 8 mantissa bits: two tiny epochs from the same seed stay close
     ref_scores = ref.decision_function(paths)
     assert_allclose(scores, ref_scores, rtol=0, atol=0.05 * np.abs(ref_scores).max())
     assert abs(clf.score(paths, y) - ref.score(paths, y)) <= 0.2
 
 
-def test_clip_stream_holds_no_features(corpus):
-    paths, waves, _ = corpus
-    frontend = _logmel()
+def test_clip_stream_holds_no_features(audio_files):
+    paths, waves, _ = audio_files
+    frontend = tiny_logmel()
     stream = ClipStream(paths, frontend)
     expected = frontend.transform(waves)
     assert len(stream) == N_CLIPS
@@ -260,12 +236,12 @@ def test_clip_stream_holds_no_features(corpus):
     assert sub.items == [paths[5], paths[7]]
 
 
-def test_embed_batches_writes_batches_into_one_array(corpus):
+def test_embed_batches_writes_batches_into_one_array(audio_files):
     # the same embeddings as one encoder pass per clip, without a per-batch list
     from sklearn_ssastcl._net import embed_batches
     from sklearn_ssastcl.nn._ssast import SSASTEncoder
 
-    paths = corpus[0]
+    paths = audio_files[0]
     torch.manual_seed(0)
     encoder = SSASTEncoder(
         embed_dim=16,
@@ -275,7 +251,7 @@ def test_embed_batches_writes_batches_into_one_array(corpus):
         target_length=N_FRAMES,
         kernel_size=(4, 4),
     ).eval()
-    stream = ClipStream(paths, _logmel())
+    stream = ClipStream(paths, tiny_logmel())
     z = embed_batches(encoder, stream, batch_size=5)  # 5 batches, the last short
     with torch.no_grad():
         one_by_one = np.stack(

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
 from sklearn_ssastcl.plotting import plot_det_curve, plot_score_histogram  # noqa: E402
+from tests._tiny import brute_force_eer  # noqa: E402
 
 
 @pytest.fixture
@@ -39,12 +40,7 @@ def test_det_curve_marks_eer(data, tmp_path):
     ax = plot_det_curve(y, s, label="toy")
     assert isinstance(ax, Axes)
     # Independent EER: brute force over thresholds (no ties in normal draws).
-    tar, non = s[y == "bonafide"], s[y == "spoof"]
-    gaps = []
-    for t in np.concatenate([[-np.inf], np.sort(s)]):
-        frr, far = np.mean(tar <= t), np.mean(non > t)
-        gaps.append((abs(frr - far), (frr + far) / 2))
-    eer = min(gaps, key=lambda g: g[0])[1]  # min keeps the first minimiser
+    eer = brute_force_eer(s[y == "bonafide"], s[y == "spoof"])
     (marker,) = _by_gid(ax, "eer")
     assert_allclose(marker.get_xdata(), [norm.ppf(eer)])
     assert_allclose(marker.get_ydata(), [norm.ppf(eer)])

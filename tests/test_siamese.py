@@ -16,7 +16,6 @@ from sklearn_ssastcl.nn._losses import (
 )
 from sklearn_ssastcl.nn._siamese import MLPHead, SiameseSSAST
 from sklearn_ssastcl.nn._ssast import SSASTEncoder
-from tests._tiny import one_torch_thread  # noqa: F401
 
 
 def _encoder(depth=2):

@@ -18,7 +18,6 @@ from sklearn_ssastcl.classic import (
     spectral_statistics,
 )
 from sklearn_ssastcl.metrics import eer_score
-from tests._tiny import one_torch_thread  # noqa: F401
 
 GMM = {"n_components": 2, "random_state": 0}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ssastcl.classic import LFCCGMMClassifier, SpectralStatsClassifier
-from tests._tiny import one_torch_thread  # noqa: F401
 
 # The common checks feed tabular data (2 to 20 columns) as waveforms. At
 # sample_rate=100 the LFCC window is 2 samples (FFT size 2) and the log

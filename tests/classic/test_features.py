@@ -10,7 +10,6 @@ from numpy.testing import assert_allclose
 
 from sklearn_ssastcl.classic import lfcc, log_spectrum, spectral_statistics
 from sklearn_ssastcl.classic._features import lfcc_sizes, spectrum_sizes
-from tests._tiny import one_torch_thread  # noqa: F401
 
 
 def _wave(n=4000, seed=0):

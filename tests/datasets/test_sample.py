@@ -10,8 +10,8 @@ from numpy.testing import assert_array_equal
 from sklearn_ssastcl.datasets import load_spoof_sample
 
 
-def test_bunch_contents():
-    s = load_spoof_sample()
+def test_bunch_contents(spoof_sample):
+    s = spoof_sample
     n = 72
     assert len(s.waveforms) == n
     for name in ("labels", "attacks", "speakers", "utterance_ids", "subset", "codecs"):
@@ -41,7 +41,7 @@ def test_bunch_contents():
     assert "Licences" in s.DESCR and "NOT ASVspoof" in s.DESCR
 
 
-def test_as_frame_and_return_X_y():
+def test_as_frame_and_return_X_y(spoof_sample):
     s = load_spoof_sample(as_frame=True)
     assert isinstance(s.frame, pd.DataFrame)
     assert list(s.frame.columns) == [
@@ -58,12 +58,13 @@ def test_as_frame_and_return_X_y():
     assert_array_equal(s.frame["waveform"].iloc[5], s.waveforms[5])
     X, y = load_spoof_sample(return_X_y=True)
     assert isinstance(X, list) and len(X) == 72
-    assert_array_equal(y, s.labels)
+    assert_array_equal(y, spoof_sample.labels)
+    assert all(np.array_equal(a, b) for a, b in zip(X, spoof_sample.waveforms))
 
 
-def test_matches_corpus_clips(corpus):
+def test_matches_corpus_clips(corpus, spoof_sample):
     """Each shipped clip holds the first (up to) 4 s of the corpus clip, unchanged."""
-    s = load_spoof_sample()
+    s = spoof_sample
     meta = {}
     for part, name in [("train", "train.trn"), ("eval", "eval.trl")]:
         proto = corpus / "LA/ASVspoof2019_LA_cm_protocols"
