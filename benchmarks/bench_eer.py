@@ -14,6 +14,9 @@ Systems:
   FIR + RawBoost waveform augmentation (a fresh draw each epoch) and SpecAugment;
 - ``ssastcl_no_ca``: the same without the cross-attention branch (alpha = 0);
 - ``ssastcl_no_aug``: the same without augmentation (neither waveform nor SpecAugment);
+- ``ssastcl_supcon`` / ``ssastcl_ntxent``: ``ssastcl`` with stage I's margin loss
+  replaced by the in-batch supervised contrastive loss / NT-Xent (``--temperature``,
+  default 0.1, not tuned);
 - ``ce``: the paper's baseline: the same encoder fine-tuned end to end with
   cross-entropy (with the same augmentation).
 
@@ -62,7 +65,16 @@ import numpy as np
 from _common import RESULTS, ResultsWriter, corpus_dir, peak_rss_mib, pyplot
 
 DEFAULT_CHECKPOINT = RESULTS / "ssast_tiny_patch_spoofcorpus.pth"
-NEURAL = ("ssastcl", "ssastcl_no_ca", "ssastcl_no_aug", "ce")
+NEURAL = (
+    "ssastcl",
+    "ssastcl_no_ca",
+    "ssastcl_no_aug",
+    "ssastcl_supcon",
+    "ssastcl_ntxent",
+    "ce",
+)
+#: Stage I loss of each SSAST-CL system (default: the margin loss).
+STAGE1_LOSS = {"ssastcl_supcon": "supcon", "ssastcl_ntxent": "ntxent"}
 BASELINES = ("lfcc_gmm", "spectral_lr", "logmel_lr")
 SEEN = ("A01", "A02", "A03", "A04")
 UNSEEN = ("A05", "A06")
@@ -131,7 +143,8 @@ def build_neural(name: str, seed: int, args: argparse.Namespace):
     return make_recipe(
         augment="none" if no_aug else Compose(steps),
         frontend={"target_length": args.target_length, "f_max": args.f_max},
-        loss="ce" if name == "ce" else "contrastive",
+        loss="ce" if name == "ce" else STAGE1_LOSS.get(name, "contrastive"),
+        temperature=args.temperature,
         cross_attention=name != "ssastcl_no_ca",
         alpha=args.alpha,
         max_epochs=args.epochs,
@@ -570,6 +583,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--alpha", type=float, default=1.0, help="weight of the CA loss (default 1)"
+    )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=0.1,
+        help="softmax temperature of ssastcl_supcon / ssastcl_ntxent (default 0.1)",
     )
     parser.add_argument(
         "--speaker-pairs",
