@@ -136,3 +136,112 @@ def forget_input_features(estimator) -> None:
     for attr in ("n_features_in_", "feature_names_in_"):
         if hasattr(estimator, attr):
             delattr(estimator, attr)
+
+
+def short_clip_message(
+    who: str, what: str, n_times: int, sample_rate: float, window: int
+) -> str:
+    """The error for a clip of ``n_times`` samples, shorter than one ``window``."""
+    return (
+        f"{who} got {what} of {n_times} samples ({n_times / sample_rate:.3f} s at "
+        f"{sample_rate:g} Hz); the window needs at least {window}. Pad the clips to "
+        f"at least {window} samples (e.g. with np.pad) or drop them."
+    )
+
+
+def check_waveform(
+    item, who: str, what: str, *, window: int, sample_rate: float
+) -> np.ndarray:
+    """Return ``item`` as a checked 1-D real float waveform of >= ``window`` samples.
+
+    Every place a single clip enters the library (``LogMel``, the classic
+    detectors, the training and inference sources) uses this check, so a clip
+    gets the same error wherever it goes. ``who`` names the caller, ``what`` the
+    clip (``"clip 3"``, or a path).
+    """
+    clip = np.asarray(item)
+    check_float_samples(clip.dtype, who, what)
+    if clip.dtype.kind != "f":
+        raise TypeError(
+            f"{who} got {what} of dtype {clip.dtype}; waveforms must be real floats "
+            "in [-1, 1]."
+        )
+    if clip.ndim != 1:
+        raise ValueError(
+            f"{who} got {what} of shape {clip.shape}; each clip must be a 1-D "
+            "waveform. Squeeze it or mix the channels down to mono first."
+        )
+    if clip.shape[0] == 0:
+        raise ValueError(f"{who} got an empty clip ({what}); drop it.")
+    if not np.isfinite(clip).all():
+        raise ValueError(
+            f"{who} got NaN or infinite samples in {what}; replace them (e.g. with "
+            "np.nan_to_num) or drop the clip."
+        )
+    if clip.shape[0] < window:
+        raise ValueError(
+            short_clip_message(who, what, clip.shape[0], sample_rate, window)
+        )
+    return clip
+
+
+def check_waveform_array(
+    estimator,
+    X,
+    who: str,
+    *,
+    window: int,
+    sample_rate: float,
+    reset: bool,
+    y=None,
+    accepts: str = "a 2-D array (n_samples, n_times) or a list of 1-D arrays",
+    hint: str = "",
+):
+    """Check a 2-D array of equal-length waveforms: ``(X, y)`` as validated arrays.
+
+    Sets (``reset=True``) or checks ``n_features_in_`` through
+    ``validate_data``. ``accepts`` says what the caller takes, ``hint`` adds a
+    sentence to the wrong-dimension error.
+    """
+    from sklearn.utils.validation import validate_data
+
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        X = np.asarray(X)
+        ndim = X.ndim
+    if ndim == 1:
+        raise ValueError(
+            f"{who} got a 1-D array of shape {X.shape}. Reshape your data: "
+            "X[np.newaxis] or [x] for one clip, a 2-D array (n_samples, n_times) for "
+            "equal-length clips, or a list of 1-D waveforms."
+        )
+    if ndim != 2:
+        raise ValueError(
+            f"{who} got a {ndim}-D array of shape {tuple(X.shape)}; it expects "
+            f"waveforms: {accepts}. Mix multichannel audio down to mono first.{hint}"
+        )
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+    dtypes = list(dtypes) if dtypes is not None else [X.dtype]
+    for dtype in dtypes:
+        check_float_samples(dtype, who, "an array")
+    if any(getattr(d, "kind", "") == "c" for d in dtypes):
+        raise ValueError(
+            f"Complex data not supported: {who} takes real waveforms; pass e.g. "
+            "np.real(X) if the imaginary part is spurious."
+        )
+    kwargs = {"reset": reset, "dtype": [np.float32, np.float64]}
+    if y is None:
+        X = validate_data(estimator, X, ensure_all_finite=False, **kwargs)
+    else:
+        X, y = validate_data(estimator, X, y, ensure_all_finite=False, **kwargs)
+    bad = ~np.isfinite(X).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"{who} got NaN or infinite samples in {bad.sum()} clip(s), e.g. rows "
+            f"{np.flatnonzero(bad)[:5].tolist()}; replace them (e.g. with "
+            "np.nan_to_num) or drop those clips."
+        )
+    if X.shape[1] < window:
+        what = f"clips (n_features={X.shape[1]})"
+        raise ValueError(short_clip_message(who, what, X.shape[1], sample_rate, window))
+    return X, y

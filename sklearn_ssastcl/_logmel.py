@@ -10,20 +10,17 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ssastcl._clips import (
-    check_float_samples,
+    check_waveform,
+    check_waveform_array,
     forget_input_features,
     is_clip_sequence,
     min_samples,
     warn_short,
 )
-from sklearn_ssastcl._logmel_batch import (
-    _frame_sizes,
-    _logmel_batch,
-    _short_clip_message,
-)
+from sklearn_ssastcl._logmel_batch import _frame_sizes, _logmel_batch
 
 #: SSAST's AudioSet statistics of the un-normalised fbank (``src/run_*.sh``).
 SSAST_MEAN: float = -4.2677393
@@ -278,46 +275,17 @@ class LogMel(TransformerMixin, BaseEstimator):
             if reset:
                 forget_input_features(self)
             return self._check_sequence(list(X), window)
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:
-            X = np.asarray(X)
-            ndim = X.ndim
-        if ndim == 1:
-            raise ValueError(
-                f"LogMel got a 1-D array of shape {X.shape}. Reshape your data: "
-                "X[np.newaxis] for one clip, a 2-D array (n_samples, n_times) for "
-                "equal-length clips, or pass a list of 1-D waveforms."
-            )
-        if ndim != 2:
-            raise ValueError(
-                f"LogMel got a {ndim}-D array of shape {tuple(X.shape)}; it expects "
-                "waveforms: a 2-D array (n_samples, n_times), a list of 1-D arrays or "
-                "a list of file paths. Mix multichannel audio down to mono first; "
-                "features that are already computed need no LogMel."
-            )
-        kinds = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
-        for dtype in [getattr(X, "dtype", None)] if kinds is None else list(kinds):
-            check_float_samples(dtype, "LogMel", "an array")
-        X = validate_data(
+        X, _ = check_waveform_array(
             self,
             X,
+            "LogMel",
+            window=window,
+            sample_rate=self.sample_rate,
             reset=reset,
-            dtype=[np.float32, np.float64],
-            ensure_all_finite=False,
+            accepts="a 2-D array (n_samples, n_times), a list of 1-D arrays or a "
+            "list of file paths",
+            hint=" Features that are already computed need no LogMel.",
         )
-        bad = ~np.isfinite(X).all(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"LogMel got NaN or infinite samples in {bad.sum()} clip(s), e.g. "
-                f"rows {np.flatnonzero(bad)[:5].tolist()}; replace them (e.g. with "
-                "np.nan_to_num) or drop those clips."
-            )
-        if X.shape[1] < window:
-            raise ValueError(
-                _short_clip_message(
-                    X.shape[1], self.sample_rate, window, f"n_features={X.shape[1]}, "
-                )
-            )
         return list(X)
 
     def _check_sequence(self, items: list, window: int) -> list:
@@ -341,33 +309,12 @@ class LogMel(TransformerMixin, BaseEstimator):
                 "LogMel got a list that mixes file paths and other items (first path "
                 f"at index {is_path.index(True)}); pass only paths or only waveforms."
             )
-        clips = []
-        for i, item in enumerate(items):
-            clip = np.asarray(item)
-            check_float_samples(clip.dtype, "LogMel", f"clip {i}")
-            if clip.dtype.kind != "f":
-                raise TypeError(
-                    f"LogMel got clip {i} of dtype {clip.dtype}; waveforms must be "
-                    "real numbers (float in [-1, 1])."
-                )
-            if clip.ndim != 1:
-                raise ValueError(
-                    f"LogMel got clip {i} of shape {clip.shape}; each clip must be a "
-                    "1-D waveform. Squeeze or mix the channels down to mono first."
-                )
-            if not np.isfinite(clip).all():
-                raise ValueError(
-                    f"LogMel got NaN or infinite samples in clip {i}; replace them "
-                    "(e.g. with np.nan_to_num) or drop the clip."
-                )
-            if clip.shape[0] < window:
-                raise ValueError(
-                    _short_clip_message(
-                        clip.shape[0], self.sample_rate, window, f"clip {i}, "
-                    )
-                )
-            clips.append(clip)
-        return clips
+        return [
+            check_waveform(
+                item, "LogMel", f"clip {i}", window=window, sample_rate=self.sample_rate
+            )
+            for i, item in enumerate(items)
+        ]
 
     def _compute(self, clips: list, mean, std) -> tuple[np.ndarray, ...]:
         """Features of all clips, batch by batch (in parallel with ``n_jobs``), with

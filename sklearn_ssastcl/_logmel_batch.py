@@ -9,6 +9,8 @@ import multiprocessing
 
 import numpy as np
 
+from sklearn_ssastcl._clips import check_waveform
+
 _CHUNK_FRAMES = 2048  # frames per front-end call: keeps the work in cache
 
 
@@ -28,29 +30,13 @@ def _frontend(sample_rate: float, n_mels: int, f_max: float | None = None):
     )
 
 
-def _short_clip_message(
-    n_times: int, sample_rate: float, window: int, where: str
-) -> str:
-    return (
-        f"LogMel got clips of {n_times} samples ({where}{n_times / sample_rate:.2f} s "
-        f"at {sample_rate:g} Hz); the window needs at least {window}. Pad the clips "
-        f"to at least {window} samples (e.g. with np.pad) or drop them."
-    )
-
-
 def _load(path: str, sample_rate: int, window: int) -> np.ndarray:
     from sklearn_ssastcl.datasets import load_audio
 
     clip = load_audio(path, sample_rate=sample_rate)
-    if not np.isfinite(clip).all():
-        raise ValueError(
-            f"LogMel read NaN or infinite samples from {path!r}; repair or drop it."
-        )
-    if clip.shape[0] < window:
-        raise ValueError(
-            _short_clip_message(clip.shape[0], sample_rate, window, f"{path!r}: ")
-        )
-    return clip
+    return check_waveform(
+        clip, "LogMel", repr(path), window=window, sample_rate=sample_rate
+    )
 
 
 def _logmel_batch(

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from sklearn_ssastcl._clips import check_float_samples
+from sklearn_ssastcl._clips import check_waveform
 from sklearn_ssastcl.datasets import load_audio
 
 _MIN_SAMPLES = 400  # one 25 ms analysis window at 16 kHz
@@ -102,28 +102,17 @@ _SILENT_ADVICE = {
 def check_clip(clip, where: str, sample_rate: int, stage: str = "fit") -> np.ndarray:
     """Return ``clip`` as a checked 1-D float32 waveform (``where`` names it).
 
-    Integer or boolean samples (PCM) are refused, never cast: see
-    :mod:`sklearn_ssastcl._clips`. ``stage`` (``"fit"`` or ``"predict"``) picks the
-    advice of the errors.
+    The checks of :func:`sklearn_ssastcl._clips.check_waveform` (integer PCM
+    refused, never cast; 1-D, finite, at least one analysis window), then
+    silence. ``stage`` (``"fit"`` or ``"predict"``) picks the advice.
     """
-    clip = np.asarray(clip)
-    check_float_samples(clip.dtype, "SSASTCLClassifier", where[:1].lower() + where[1:])
+    clip = check_waveform(
+        clip, "The frontend", where, window=_MIN_SAMPLES, sample_rate=sample_rate
+    )
     clip = np.asarray(clip, dtype=np.float32)
-    if clip.ndim != 1:
-        raise ValueError(
-            f"{where} has shape {clip.shape}; with a frontend each clip must be a "
-            "1-D waveform (or X a 2-D array of equal-length clips)."
-        )
-    if not np.all(np.isfinite(clip)):
-        raise ValueError(f"{where} holds NaN or infinite samples.")
-    if clip.size < _MIN_SAMPLES:
-        raise ValueError(
-            f"{where} has {clip.size} samples ({clip.size / sample_rate:.3f} s at "
-            f"{sample_rate} Hz); the frontend needs at least {_MIN_SAMPLES}. Drop or "
-            "pad the short clips."
-        )
     if not np.any(clip):
-        raise ValueError(f"{where} is silent (all zeros). {_SILENT_ADVICE[stage]}")
+        what = where[:1].upper() + where[1:]
+        raise ValueError(f"{what} is silent (all zeros). {_SILENT_ADVICE[stage]}")
     return clip
 
 
@@ -132,11 +121,11 @@ def read_clip(item, index: int, sample_rate: int, stage: str = "fit") -> np.ndar
     if isinstance(item, (str, os.PathLike)):
         return check_clip(
             load_audio(item, sample_rate),
-            f"Clip {index} ({os.fspath(item)!r})",
+            f"clip {index} ({os.fspath(item)!r})",
             sample_rate,
             stage,
         )
-    return check_clip(item, f"Clip {index}", sample_rate, stage)
+    return check_clip(item, f"clip {index}", sample_rate, stage)
 
 
 def _plain_features(frontend, path: str, size: int, mtime_ns: int, sample_rate: int):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from tests._tiny import (  # noqa: F401  (one_torch_thread: autouse everywhere)
     TINY,
@@ -21,6 +22,17 @@ from tests._tiny import (  # noqa: F401  (one_torch_thread: autouse everywhere)
     tiny_logmel,
     write_audio,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread_for_the_session():
+    """One torch thread before any fixture runs, module- and session-scoped ones
+    included: fits compared bit for bit must run on the same number of threads
+    (float sums are reduced in another order on two)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
 
 
 @pytest.fixture

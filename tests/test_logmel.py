@@ -293,7 +293,7 @@ def test_n_jobs():  # one torch thread: conftest's autouse one_torch_thread
         (
             [np.zeros(300)],
             ValueError,
-            r"clips of 300 samples \(clip 0, 0.02 s at 16000",
+            r"clip 0 of 300 samples \(0.019 s at 16000",
         ),
         (
             np.zeros((2, 399)),
