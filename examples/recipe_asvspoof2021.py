@@ -72,17 +72,9 @@ QUICK = {
     "max_dev": 40,
     "max_eval": 80,
 }
-#: Defaults of the full recipe (the paper's base setting).
+#: Data settings of the full run; the model is the "paper" recipe
+#: (:func:`sklearn_ssastcl.recipe.make_recipe`), options replacing its values.
 FULL = {
-    "model_size": "base",
-    "embed_dim": None,
-    "depth": None,
-    "num_heads": None,
-    "target_length": 400,
-    "epochs": 10,
-    "head_epochs": 30,
-    "batch_size": 16,
-    "lr": 1e-5,
     "max_train": None,
     "max_dev": None,
     "max_eval": None,
@@ -171,9 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--target-length", type=int, help="frames per clip (10 ms)")
     model.add_argument(
         "--loss",
-        choices=["contrastive", "ce"],
+        choices=["contrastive", "supcon", "ntxent", "ce"],
         default="contrastive",
-        help="SSAST-CL, or the cross-entropy baseline",
+        help="SSAST-CL's stage I loss (margin, SupCon or NT-Xent), or the "
+        "cross-entropy baseline",
     )
     model.add_argument("--alpha", type=float, default=1.0, help="CA loss weight")
     model.add_argument("--margin", type=float, default=1.0, help="contrastive margin")
@@ -257,42 +250,42 @@ def describe(name: str, frame: pd.DataFrame) -> str:
 
 
 def build_classifier(args: argparse.Namespace):
-    from sklearn_ssastcl import LogMel, SSASTCLClassifier
-    from sklearn_ssastcl.augment import Compose, FIRFilter, RawBoost, SpecAugment
+    """The "paper" recipe, with the options given on the command line replacing it."""
+    from sklearn_ssastcl.augment import SpecAugment
+    from sklearn_ssastcl.recipe import PRESETS, make_recipe
 
-    augment = {
-        "none": None,
-        "rawboost": RawBoost(algo=5, p=0.7),
-        "fir": FIRFilter(p=0.5),
-        "fir+rawboost": Compose([FIRFilter(p=0.5), RawBoost(algo=5, p=0.7)]),
-    }[args.augment]
+    target_length = args.target_length or PRESETS["paper"]["frontend"]["target_length"]
     spec_augment = None
     if args.spec_augment:  # 24 bins, 48 frames for 400 frames (SSAST)
         spec_augment = SpecAugment(
-            freq_mask=24, time_mask=max(1, 48 * args.target_length // 400)
+            freq_mask=24, time_mask=max(1, 48 * target_length // 400)
         )
-    return SSASTCLClassifier(
-        frontend=LogMel(target_length=args.target_length, pad_mode="repeat"),
-        model_size=args.model_size,
-        embed_dim=args.embed_dim,
-        depth=args.depth,
-        num_heads=args.num_heads,
-        stride=None if args.stride is None else tuple(args.stride),
-        pretrained=args.pretrained,
-        loss=args.loss,
-        alpha=args.alpha,
-        margin=args.margin,
-        augment=augment,
+    overrides = {
+        "model_size": args.model_size,
+        "embed_dim": args.embed_dim,
+        "depth": args.depth,
+        "num_heads": args.num_heads,
+        "stride": None if args.stride is None else tuple(args.stride),
+        "pretrained": args.pretrained,
+        "loss": args.loss,
+        "alpha": args.alpha,
+        "margin": args.margin,
+        "max_epochs": args.epochs,
+        "head_epochs": args.head_epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "patience": args.patience,
+        "checkpoint_dir": args.checkpoint_dir,
+    }
+    return make_recipe(
+        "paper",
+        augment=args.augment,
+        frontend={"target_length": target_length},
         spec_augment=spec_augment,
-        max_epochs=args.epochs,
-        head_epochs=args.head_epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        patience=args.patience,
         device=args.device,
-        checkpoint_dir=args.checkpoint_dir,
         random_state=args.seed,
         verbose=args.verbose,
+        **{k: v for k, v in overrides.items() if v is not None},
     )
 
 
