@@ -1,4 +1,4 @@
-"""``ssastcl demo`` and ``train``: detectors trained and saved as model folders."""
+"""``ssastcl train``: the recipe trained on a corpus and saved as a model folder."""
 
 from __future__ import annotations
 
