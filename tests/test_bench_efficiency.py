@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
 from sklearn_ssastcl.nn import SSASTEncoder
 from sklearn_ssastcl.nn._siamese import LinearHead, MLPHead
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests._bench import BENCH, benchmark_module  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_efficiency
-
-        yield bench_efficiency
-    finally:
-        sys.path.remove(str(BENCH))
+    with benchmark_module("bench_efficiency") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")

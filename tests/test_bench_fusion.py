@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests._bench import BENCH, benchmark_module  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def bench_eer():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_eer
-
-        yield bench_eer
-    finally:
-        sys.path.remove(str(BENCH))
+    with benchmark_module("bench_eer") as module:
+        yield module
 
 
 def _dev(seed=0, n=300):

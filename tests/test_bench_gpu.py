@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests._bench import BENCH, benchmark_module  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def bench_gpu():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_gpu
-
-        yield bench_gpu
-    finally:
-        sys.path.remove(str(BENCH))
+    with benchmark_module("bench_gpu") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO / "benchmarks"
+from tests._bench import BENCH, benchmark_module  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_score_files
-
+    with benchmark_module("bench_score_files") as bench_score_files:
         out = tmp_path_factory.mktemp("results")
         path = bench_score_files.main(["--quick", "--out", str(out)])
         yield path, out
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def expected_windows(n: int, window: int, hop: int) -> int:

@@ -13,17 +13,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO / "benchmarks"
+from tests._bench import BENCH, benchmark_module  # noqa: E402, F401
+
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if p.name != "_common.py")
 
 
 @pytest.fixture(scope="module")
 def bench_path():
-    sys.path.insert(0, str(BENCH))
-    try:
+    with benchmark_module():
         yield
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 @pytest.fixture(scope="module")
